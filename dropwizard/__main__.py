@@ -1,0 +1,5 @@
+"""`python -m dropwizard`."""
+
+from dropwizard.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Findings and the detectors that turn evidence into findings."""

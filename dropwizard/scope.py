@@ -1,0 +1,105 @@
+"""What the operator is diagnosing: one call, one gateway, or a time window."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from dropwizard.errors import InputError
+
+_REL = re.compile(r"^-(\d+)\s*([smhdw])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+CALL_WINDOW = timedelta(minutes=2)
+"""A single-call lookup searches this far either side of the reported time."""
+
+
+def parse_time(text: str, *, now: datetime | None = None) -> datetime:
+    """Parse ISO 8601 (UTC unless it carries an offset) or a relative `-24h`."""
+    now = now or datetime.now(timezone.utc)
+    t = text.strip()
+    m = _REL.match(t)
+    if m:
+        return now - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+    if t.lower() == "now":
+        return now
+    try:
+        dt = datetime.fromisoformat(t.replace("Z", "+00:00").replace(" ", "T", 1))
+    except ValueError:
+        raise InputError(
+            f"cannot read time {text!r}: use ISO 8601 like 2026-11-28T14:00 (UTC) or relative like -24h"
+        ) from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc)
+
+
+def iso(dt: datetime | None) -> str | None:
+    """UTC ISO 8601 with a trailing Z, seconds precision."""
+    if dt is None:
+        return None
+    return dt.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclass
+class Scope:
+    """The problem as the operator reported it.
+
+    kind is "call" (number + at), "gateway" (gateway within since/until) or
+    "window" (everything within since/until).
+    """
+
+    kind: str = "window"
+    since: datetime | None = None
+    until: datetime | None = None
+    gateway: str | None = None
+    number: str | None = None
+    at: datetime | None = None
+
+    @classmethod
+    def for_call(cls, spec: str, *, now: datetime | None = None) -> Scope:
+        """`NUMBER@TIME`: the CDRs of that number within ±2 minutes of TIME."""
+        if "@" not in spec:
+            raise InputError(
+                f"--call {spec!r}: write NUMBER@TIME, e.g. 8613800138000@2026-11-28T14:05"
+            )
+        number, _, when = spec.partition("@")
+        number = number.strip()
+        if not re.fullmatch(r"\+?[0-9A-Za-z*#._-]{1,64}", number):
+            raise InputError(
+                f"--call {spec!r}: the number may hold digits, letters, + * # . _ - only"
+            )
+        at = parse_time(when, now=now)
+        return cls(
+            kind="call", number=number, at=at, since=at - CALL_WINDOW, until=at + CALL_WINDOW
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        for k in ("since", "until", "at"):
+            d[k] = iso(d[k])
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Scope:
+        def t(v: str | None) -> datetime | None:
+            return parse_time(v) if v else None
+
+        return cls(
+            kind=d.get("kind", "window"),
+            since=t(d.get("since")),
+            until=t(d.get("until")),
+            gateway=d.get("gateway"),
+            number=d.get("number"),
+            at=t(d.get("at")),
+        )
+
+    def describe(self) -> str:
+        """One line for headers and tickets."""
+        if self.kind == "call":
+            return f"call {self.number} at {iso(self.at)}"
+        span = f"{iso(self.since) or 'start'} .. {iso(self.until) or 'now'}"
+        if self.gateway:
+            return f"gateway {self.gateway}, {span}"
+        return f"window {span}"
