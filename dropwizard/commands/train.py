@@ -1,16 +1,193 @@
-"""`dropwizard train`."""
+"""`dropwizard train`: list the training scenarios, run one in the TUI or headless."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import json
+import sys
+from typing import Any
 
-from dropwizard.errors import DropwizardError
+from dropwizard.errors import EXIT_USAGE
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="(not built yet)")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p = sub.add_parser(
+        "train",
+        help="training scenarios: list them, or run one (TUI, or headless with --answers)",
+        description=(
+            "Without SCENARIO: list the scenarios with their difficulty. With SCENARIO: run it in "
+            "the TUI, or headless with --answers FILE (node: option lines; a list retries)."
+        ),
+    )
+    p.add_argument("scenario", nargs="?", metavar="SCENARIO", help="scenario name or directory")
+    p.add_argument("--answers", metavar="FILE", help="answers file: node id -> option id")
+    p.add_argument(
+        "--solution",
+        action="store_true",
+        help="walk the scenario following the evidence and show the model answer (for trainers)",
+    )
+    p.add_argument("--report", metavar="FILE", help="write the trainer report (Markdown) here")
+    p.add_argument("--transcript", metavar="FILE", help="write the session transcript here")
+    p.add_argument("--trainee", metavar="NAME", help="trainee name for the report")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+
+
+def _config() -> Any:
+    from dropwizard.config import load_config
+
+    return load_config()
+
+
+def _list(config: Any, fmt: str) -> int:
+    from dropwizard.training.scenario import list_scenarios
+
+    scenarios = list_scenarios(config)
+    if fmt == "json":
+        rows = [
+            {"id": s.id, "difficulty": s.difficulty, "title": s.title, "flow": s.flow}
+            for s in scenarios
+        ]
+        print(json.dumps({"scenarios": rows}, indent=2))
+        return 0
+    if not scenarios:
+        print("no training scenarios found")
+        return 0
+    width = max(len(s.id) for s in scenarios)
+    print(f"{'SCENARIO':<{width}}  DIFFICULTY  TITLE")
+    for s in scenarios:
+        print(f"{s.id:<{width}}  {s.difficulty:<10}  {s.title}")
+    print("\nRun one: dropwizard train NAME   (headless: --answers FILE)")
+    return 0
+
+
+def _tui_entry() -> Any:
+    """The TUI's training entry point, when the TUI offers one."""
+    for mod_name, attr in (
+        ("dropwizard.tui.training", "run_training"),
+        ("dropwizard.tui.factory", "run_training"),
+    ):
+        try:
+            mod = importlib.import_module(mod_name)
+        except ImportError:
+            continue
+        fn = getattr(mod, attr, None)
+        if callable(fn):
+            return fn
+    return None
+
+
+def _print_judgement(j: Any) -> None:
+    mark = {True: "right", False: "WRONG", None: "free choice"}[j.correct]
+    print(f"[{j.node}] chose {j.chosen} ({j.chosen_label}): {mark}")
+    if j.correct is False and j.supported_option:
+        print(f"    the evidence supports: {j.supported_option} ({j.supported_label})")
+    if j.why:
+        print(f"    why: {j.why}")
+
+
+def _headless(args: argparse.Namespace, config: Any) -> int:
+    from dropwizard.training.answers import Answers, load_answers
+    from dropwizard.training.headless import follow_evidence, walk_answers
+    from dropwizard.training.run import TrainingRun
+    from dropwizard.training.scenario import find_scenario
+
+    scenario = find_scenario(args.scenario, config)
+    answers = load_answers(args.answers) if args.answers else Answers()
+    text = args.format == "text"
+    run = TrainingRun.open(
+        scenario, config=config, transcript=args.transcript, trainee=args.trainee
+    )
+    try:
+        if text:
+            print(f"Scenario {scenario.id} ({scenario.difficulty}): {scenario.title}")
+            print(scenario.brief.strip())
+            print()
+        run.start()
+        judgements = []
+        stopped = None
+        if args.solution:
+            for j in follow_evidence(run):
+                judgements.append(j)
+                if text:
+                    _print_judgement(j)
+            if not run.finished:
+                stopped = f"nothing decides node {run.current.id!r}: the model walk stops here"
+        else:
+
+            def on_event(kind: str, payload: Any) -> None:
+                if not text:
+                    return
+                if kind == "hint":
+                    print(f"[{payload[0]}] hint: {payload[1]}")
+                else:
+                    _print_judgement(payload)
+
+            outcome = walk_answers(run, answers, on_event)
+            judgements = outcome.judgements
+            stopped = outcome.stopped
+        score = run.score()
+        if args.report:
+            from dropwizard.transcript.atomic import write_atomic
+
+            write_atomic(args.report, run.report_markdown())
+        if text:
+            if stopped:
+                print(stopped)
+            print()
+            print(f"Reached: {', '.join(run.reached()) or 'no finding'}")
+            print(f"True diagnosis: {scenario.diagnosis.describe()}")
+            for line in score.lines():
+                print(line)
+            print()
+            print("Debrief:")
+            print(scenario.debrief.strip())
+            if args.report:
+                print(f"\nTrainer report written to {args.report}")
+        else:
+            print(
+                json.dumps(
+                    {
+                        "scenario": scenario.id,
+                        "difficulty": scenario.difficulty,
+                        "decisions": [
+                            {
+                                "node": j.node,
+                                "chosen": j.chosen,
+                                "correct": j.correct,
+                                "supported": j.supported_option,
+                                "why": j.why,
+                            }
+                            for j in judgements
+                        ],
+                        "stopped": stopped,
+                        "reached": run.reached(),
+                        "true_diagnosis": scenario.diagnosis.findings,
+                        "score": score.to_dict(),
+                    },
+                    indent=2,
+                )
+            )
+    finally:
+        run.close()
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
-    raise DropwizardError("'dropwizard train' is not built yet")
+    config = _config()
+    if not args.scenario:
+        return _list(config, args.format)
+    if args.answers or args.solution:
+        return _headless(args, config)
+    from dropwizard.training.scenario import find_scenario
+
+    scenario = find_scenario(args.scenario, config)
+    entry = _tui_entry()
+    if entry is None:
+        print(
+            "dropwizard: the training screen is not available in this build; "
+            f"run it headless: dropwizard train {scenario.id} --answers FILE",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    return int(entry(scenario, config=config) or 0)

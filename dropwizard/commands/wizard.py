@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from dropwizard.errors import DropwizardError
+from dropwizard.errors import InputError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -13,7 +13,61 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--source", help="demo, a CSV path, mysql://USER@HOST:PORT/DB or a configured name"
     )
     parser.add_argument("--flow", default="call-drop", help="flow to walk (default call-drop)")
+    parser.add_argument(
+        "--theme",
+        help="Textual theme, e.g. ansi-dark for 16-colour terminals (default textual-dark)",
+    )
+
+
+def check_source(spec: str, config: object) -> None:
+    """Open and close the source so an unreachable one fails before the screen starts."""
+    try:
+        from dropwizard.cdr import open_source
+    except ImportError:  # pragma: no cover - the CDR package is part of the product
+        return
+    src = open_source(spec, config)
+    close = getattr(src, "close", None)
+    if callable(close):
+        close()
+
+
+def check_flow(name: str, config: object) -> None:
+    """Load the flow so a broken or missing one fails before the screen starts."""
+    try:
+        from dropwizard.wizard.loader import find_flow
+    except ImportError:  # pragma: no cover
+        return
+    try:
+        find_flow(name, config)
+    except InputError:
+        raise
+    except Exception as exc:
+        problems = getattr(exc, "problems", None)
+        first = str(problems[0]) if problems else str(exc)
+        raise InputError(f"flow {name!r}: {first}") from None
 
 
 def run(args: argparse.Namespace) -> int:
-    raise DropwizardError("the wizard screen is not built yet; use 'dropwizard run'")
+    from dropwizard.config import load_config
+
+    config = load_config()
+    from dropwizard.tui.keys import keymap_from_config
+
+    keymap = keymap_from_config(config.keys)
+    source = "demo" if args.demo else args.source
+    check_flow(args.flow, config)
+    if source:
+        source = config.sources.get(source, source) if source != "demo" else source
+        check_source(source, config)
+    from dropwizard.tui.factory import make_app
+
+    app = make_app(
+        source=source,
+        flow=args.flow,
+        config=config,
+        keymap=keymap,
+        theme=getattr(args, "theme", None),
+        source_locked=bool(source),
+    )
+    rc = app.run()
+    return int(rc or 0)

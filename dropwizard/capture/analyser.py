@@ -1,0 +1,404 @@
+"""Walks every packet once: fast path for IPv4/UDP RTP, slow path for SIP, TCP, fragments, IPv6."""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+from dropwizard.capture.dialogs import Call, other
+from dropwizard.capture.load import LoadTracker, OptionsTracker
+from dropwizard.capture.network import (
+    IPV6_EXT,
+    SIP_PORTS,
+    Reassembler,
+    TcpStream,
+    addr_str,
+    ip_start,
+)
+from dropwizard.capture.reader import CaptureReader
+from dropwizard.capture.rtp import STATIC_PT, RtpStream
+from dropwizard.capture.sdp import Sdp
+from dropwizard.capture.sip import SipMessage, looks_like_sip, parse_message
+
+RTP_HDR = struct.Struct(">BBHII").unpack_from
+PORTS = struct.Struct(">HH").unpack_from
+TCP_HDR = struct.Struct(">HHIIBB").unpack_from
+U16 = struct.Struct(">H").unpack_from
+STATIC_CLOCKS = {pt: rate for pt, (_n, rate) in STATIC_PT.items()}
+RTP_PTS = frozenset(range(35)) | frozenset(range(96, 128))
+MAX_CALLS = 200_000
+MAX_FLOWS = 500_000
+
+
+class RtpFlow:
+    """One UDP 5-tuple carrying RTP: its streams by SSRC and the call it belongs to."""
+
+    __slots__ = (
+        "call",
+        "clocks",
+        "cur",
+        "cur_ssrc",
+        "dst",
+        "key",
+        "receiver",
+        "rtcp",
+        "sender",
+        "sink",
+        "src",
+        "streams",
+    )
+
+    def __init__(self, key: bytes, src: str, dst: str, sink: list[RtpStream]) -> None:
+        self.key = key
+        self.src = src
+        self.dst = dst
+        self.streams: dict[int, RtpStream] = {}
+        self.cur: RtpStream | None = None
+        self.cur_ssrc = -1
+        self.call: Call | None = None
+        self.sender: str | None = None
+        self.receiver: str | None = None
+        self.clocks: dict[int, int] = STATIC_CLOCKS
+        self.rtcp = 0
+        self.sink = sink
+
+    def stream(self, ssrc: int) -> RtpStream:
+        st = self.streams.get(ssrc)
+        if st is None:
+            st = RtpStream(self.src, self.dst, ssrc, self.clocks)
+            st.call, st.sender, st.receiver = self.call, self.sender, self.receiver
+            self.streams[ssrc] = st
+            if self.call is not None:
+                self.call.streams.append(st)
+            else:
+                self.sink.append(st)
+        self.cur, self.cur_ssrc = st, ssrc
+        return st
+
+
+class RtcpFlow:
+    """A UDP 5-tuple carrying RTCP: only counted."""
+
+    __slots__ = ("call", "packets")
+
+    def __init__(self, call: Call | None) -> None:
+        self.call = call
+        self.packets = 0
+
+
+class SipFlow:
+    """A UDP 5-tuple that carried SIP."""
+
+    __slots__ = ()
+
+
+SIP_FLOW = SipFlow()
+
+
+class Analyser:
+    """State of one capture analysis; `run` reads the file, `result` builds the report."""
+
+    def __init__(self, path: str, *, flood_pps: int = 100) -> None:
+        self.path = path
+        self.flows: dict[bytes, Any] = {}
+        self.flows_by_addr: dict[tuple[str, int], list[bytes]] = {}
+        self.media: dict[tuple[str, int], tuple[Call, str, bool]] = {}
+        self.calls: dict[str, Call] = {}
+        self.orphans: list[RtpStream] = []
+        self.options = OptionsTracker()
+        self.load = LoadTracker(flood_pps)
+        self.frag = Reassembler()
+        self.tcp: dict[bytes, TcpStream] = {}
+        self.warnings: list[str] = []
+        self.packets = 0
+        self.rtp_packets = 0
+        self.rtcp_packets = 0
+        self.sip_messages = 0
+        self.malformed = 0
+        self.other_requests: dict[str, int] = {}
+        self.first_t: float | None = None
+        self.last_t = 0.0
+        self.bytes = 0
+        self.reader: CaptureReader | None = None
+
+    # --- main loop ----------------------------------------------------------------------
+    def run(self) -> None:
+        with CaptureReader(self.path) as reader:
+            self.reader = reader
+            self._loop(reader)
+            self.bytes = reader.bytes_read
+            self.warnings.extend(reader.warnings)
+        self.load.finish()
+        if self.frag.pending:
+            self.warnings.append(
+                f"{len(self.frag.pending)} fragmented datagrams never completed"
+            )
+        if self.malformed:
+            self.warnings.append(f"{self.malformed} packets could not be decoded as SIP")
+
+    def _loop(self, reader: CaptureReader) -> None:
+        flows_get = self.flows.get
+        rtp_hdr = RTP_HDR
+        slow = self._slow
+        rtpflow = RtpFlow
+        n = 0
+        first = None
+        t = 0.0
+        for t, lt, buf, off, end in reader.records():
+            n += 1
+            if first is None:
+                first = t
+            if lt == 1 and end - off >= 54 and buf[off + 12] == 8 and buf[off + 13] == 0:
+                ip = off + 14
+                if (
+                    buf[ip] == 0x45
+                    and buf[ip + 9] == 17
+                    and not (buf[ip + 6] & 0x3F or buf[ip + 7])
+                ):
+                    fl = flows_get(buf[ip + 12 : ip + 24])
+                    if fl is not None and fl.__class__ is rtpflow:
+                        b0, b1, seq, ts, ssrc = rtp_hdr(buf, ip + 28)
+                        if b0 & 0xC0 == 0x80:
+                            if b1 < 200 or b1 > 206:
+                                st = fl.cur if ssrc == fl.cur_ssrc else fl.stream(ssrc)
+                                st.add(t, b1, seq, ts)
+                            else:
+                                self._rtcp_mux(fl)
+                        continue
+            try:
+                slow(t, lt, buf, off, end)
+            except (ValueError, IndexError, KeyError, struct.error, UnicodeError, OverflowError):
+                self.malformed += 1
+        self.packets = n
+        if first is not None:
+            self.first_t = first
+            self.last_t = t
+
+    # --- slow path ----------------------------------------------------------------------
+    def _slow(self, t: float, lt: int, buf: bytes, off: int, end: int) -> None:
+        ver, ip = ip_start(lt, buf, off, end)
+        if ver == 4:
+            if end - ip < 20:
+                return
+            vihl = buf[ip]
+            ihl = (vihl & 0x0F) * 4
+            if vihl >> 4 != 4 or ihl < 20 or end - ip < ihl:
+                return
+            total = U16(buf, ip + 2)[0]
+            pend = min(end, ip + total) if total >= ihl else end
+            proto = buf[ip + 9]
+            src, dst = buf[ip + 12 : ip + 16], buf[ip + 16 : ip + 20]
+            flags = U16(buf, ip + 6)[0]
+            if flags & 0x3FFF:
+                key = (src, dst, U16(buf, ip + 4)[0], proto)
+                data = self.frag.add(
+                    t, key, (flags & 0x1FFF) * 8, bool(flags & 0x2000), buf[ip + ihl : pend]
+                )
+                if data is None:
+                    return
+                self._l4(t, src, dst, proto, data, 0, len(data))
+                return
+            self._l4(t, src, dst, proto, buf, ip + ihl, pend)
+        elif ver == 6:
+            if end - ip < 40:
+                return
+            plen = U16(buf, ip + 4)[0]
+            nxt = buf[ip + 6]
+            src, dst = buf[ip + 8 : ip + 24], buf[ip + 24 : ip + 40]
+            pend = min(end, ip + 40 + plen) if plen else end
+            o = ip + 40
+            while nxt in IPV6_EXT and pend - o >= 8:
+                h_nxt = buf[o]
+                o += (buf[o + 1] + 2) * 4 if nxt == 51 else (buf[o + 1] + 1) * 8
+                nxt = h_nxt
+            if nxt == 44 and pend - o >= 8:
+                h_nxt = buf[o]
+                fo = U16(buf, o + 2)[0]
+                ident = struct.unpack_from(">I", buf, o + 4)[0]
+                data = self.frag.add(
+                    t, (src, dst, ident, h_nxt), fo & 0xFFF8, bool(fo & 1), buf[o + 8 : pend]
+                )
+                if data is None:
+                    return
+                self._l4(t, src, dst, h_nxt, data, 0, len(data))
+                return
+            if o <= pend:
+                self._l4(t, src, dst, nxt, buf, o, pend)
+
+    def _l4(self, t: float, src: bytes, dst: bytes, proto: int, buf: bytes, o: int, end: int) -> None:
+        if proto == 17:
+            if end - o < 8:
+                return
+            sport, dport = PORTS(buf, o)
+            ulen = U16(buf, o + 4)[0]
+            pend = min(end, o + ulen) if ulen >= 8 else end
+            self._udp(t, src, dst, sport, dport, buf, o + 8, pend)
+        elif proto == 6:
+            if end - o < 20:
+                return
+            sport, dport, seq, _ack, doff, flags = TCP_HDR(buf, o)
+            hl = (doff >> 4) * 4
+            if hl < 20:
+                return
+            self._tcp(t, src, dst, sport, dport, seq, flags, buf[o + hl : end])
+
+    def _udp(
+        self, t: float, src: bytes, dst: bytes, sport: int, dport: int, buf: bytes, o: int, end: int
+    ) -> None:
+        key = src + dst + sport.to_bytes(2, "big") + dport.to_bytes(2, "big")
+        fl = self.flows.get(key)
+        if fl is None:
+            fl = self._classify(key, src, dst, sport, dport, buf, o, end)
+            if fl is None:
+                return
+        cls = fl.__class__
+        if cls is RtpFlow:
+            if end - o < 12:
+                return
+            b0, b1, seq, ts, ssrc = RTP_HDR(buf, o)
+            if b0 & 0xC0 != 0x80:
+                return
+            if 200 <= b1 <= 206:
+                self._rtcp_mux(fl)
+                return
+            st = fl.cur if ssrc == fl.cur_ssrc else fl.stream(ssrc)
+            st.add(t, b1, seq, ts)
+        elif cls is RtcpFlow:
+            fl.packets += 1
+            self.rtcp_packets += 1
+            if fl.call is not None:
+                fl.call.rtcp_packets += 1
+        else:
+            data = buf[o:end]
+            if data.strip(b"\r\n\x00 "):
+                self._sip(t, src, dst, sport, dport, data, "udp")
+
+    def _classify(
+        self, key: bytes, src: bytes, dst: bytes, sport: int, dport: int, buf: bytes, o: int, end: int
+    ) -> Any:
+        size = end - o
+        if sport in SIP_PORTS or dport in SIP_PORTS or (size > 12 and looks_like_sip(buf[o : o + 16])):
+            self._remember(key, SIP_FLOW)
+            return SIP_FLOW
+        if size < 8 or buf[o] & 0xC0 != 0x80:
+            return None
+        b1 = buf[o + 1]
+        s_ip, d_ip = addr_str(src), addr_str(dst)
+        owner = self.media.get((d_ip, dport))
+        by_src = False
+        if owner is None:
+            owner = self.media.get((s_ip, sport))
+            by_src = True
+        if 200 <= b1 <= 206:
+            if owner is None and (sport < 1024 or dport < 1024):
+                return None
+            fl = RtcpFlow(owner[0] if owner else None)
+            self._remember(key, fl, (d_ip, dport), (s_ip, sport))
+            return fl
+        if size < 12:
+            return None
+        if owner is None and (b1 & 0x7F not in RTP_PTS or sport < 1024 or dport < 1024):
+            return None
+        fl = RtpFlow(key, f"{s_ip}:{sport}", f"{d_ip}:{dport}", self.orphans)
+        if owner is not None:
+            call, side, is_rtcp = owner
+            if is_rtcp:
+                rf = RtcpFlow(call)
+                self._remember(key, rf, (d_ip, dport), (s_ip, sport))
+                return rf
+            fl.call = call
+            if by_src:
+                fl.sender, fl.receiver = side, other(side)
+            else:
+                fl.sender, fl.receiver = other(side), side
+            clocks = dict(STATIC_CLOCKS)
+            for sdp in call.sdp.values():
+                for pt, (_name, rate) in sdp.rtpmap.items():
+                    if rate:
+                        clocks[pt] = rate
+            fl.clocks = clocks
+        self._remember(key, fl, (d_ip, dport), (s_ip, sport))
+        return fl
+
+    def _rtcp_mux(self, fl: RtpFlow) -> None:
+        fl.rtcp += 1
+        self.rtcp_packets += 1
+        if fl.call is not None:
+            fl.call.rtcp_packets += 1
+
+    def _remember(self, key: bytes, fl: Any, *addrs: tuple[str, int]) -> None:
+        if len(self.flows) >= MAX_FLOWS:
+            self.flows.clear()
+            self.flows_by_addr.clear()
+        self.flows[key] = fl
+        for a in addrs:
+            self.flows_by_addr.setdefault(a, []).append(key)
+
+    def _tcp(
+        self, t: float, src: bytes, dst: bytes, sport: int, dport: int, seq: int, flags: int, data: bytes
+    ) -> None:
+        key = src + dst + sport.to_bytes(2, "big") + dport.to_bytes(2, "big")
+        st = self.tcp.get(key)
+        if st is None:
+            if not (sport in SIP_PORTS or dport in SIP_PORTS or looks_like_sip(data[:16])):
+                return
+            if flags & 0x05:
+                return
+            if len(self.tcp) > 10_000:
+                self.tcp.clear()
+            st = self.tcp[key] = TcpStream()
+        for msg in st.add(seq, bool(flags & 0x02), data):
+            self._sip(t, src, dst, sport, dport, msg, "tcp")
+        if flags & 0x05:
+            self.tcp.pop(key, None)
+
+    # --- SIP ----------------------------------------------------------------------------
+    def _sip(
+        self, t: float, src: bytes, dst: bytes, sport: int, dport: int, data: bytes, transport: str
+    ) -> None:
+        msg = parse_message(data)
+        if msg is None:
+            self.malformed += 1
+            return
+        self.sip_messages += 1
+        s_ip, d_ip = addr_str(src), addr_str(dst)
+        s = f"{s_ip}:{sport}" if len(src) == 4 else f"[{s_ip}]:{sport}"
+        d = f"{d_ip}:{dport}" if len(dst) == 4 else f"[{d_ip}]:{dport}"
+        self.load.on_message(t, s_ip, msg)
+        cid = msg.call_id
+        if not cid:
+            self.malformed += 1
+            return
+        _cseq, cmethod = msg.cseq
+        call = self.calls.get(cid)
+        if msg.method == "OPTIONS" or (cmethod == "OPTIONS" and call is None):
+            self.options.on_message(t, s, d, msg)
+            return
+        if call is None:
+            method = msg.method
+            if method not in ("INVITE", "UPDATE", "BYE") or len(self.calls) >= MAX_CALLS:
+                if method:
+                    self.other_requests[method] = self.other_requests.get(method, 0) + 1
+                return
+            partial = not (method == "INVITE" and not msg.to_tag)
+            call = self.calls[cid] = Call(cid, t, partial)
+        sdp = call.on_message(t, s, d, msg)
+        if sdp is not None:
+            side = call.side_of_request(msg) if msg.method else self._responder(call, msg)
+            self._register_media(call, side, sdp)
+
+    @staticmethod
+    def _responder(call: Call, msg: SipMessage) -> str:
+        txn = call.txns.get(msg.cseq)
+        if txn is not None:
+            return other(txn.by)
+        return "callee" if msg.from_tag == call.from_tag else "caller"
+
+    def _register_media(self, call: Call, side: str, sdp: Sdp) -> None:
+        for addr, is_rtcp in (((sdp.addr, sdp.port), False), ((sdp.addr, sdp.port + 1), True)):
+            prev = self.media.get(addr)
+            if prev is not None and prev[0] is call:
+                continue
+            self.media[addr] = (call, side, is_rtcp)
+            for key in self.flows_by_addr.pop(addr, ()):
+                self.flows.pop(key, None)

@@ -1,0 +1,219 @@
+"""Per-stream RTP aggregates (RFC 3550): sequence, loss, duplicates, jitter, gaps. No packets kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+STATIC_PT: dict[int, tuple[str, int]] = {
+    0: ("PCMU", 8000),
+    3: ("GSM", 8000),
+    4: ("G723", 8000),
+    5: ("DVI4", 8000),
+    6: ("DVI4", 16000),
+    7: ("LPC", 8000),
+    8: ("PCMA", 8000),
+    9: ("G722", 8000),
+    10: ("L16", 44100),
+    11: ("L16", 44100),
+    12: ("QCELP", 8000),
+    13: ("CN", 8000),
+    14: ("MPA", 90000),
+    15: ("G728", 8000),
+    16: ("DVI4", 11025),
+    17: ("DVI4", 22050),
+    18: ("G729", 8000),
+    25: ("CelB", 90000),
+    26: ("JPEG", 90000),
+    28: ("nv", 90000),
+    31: ("H261", 90000),
+    32: ("MPV", 90000),
+    33: ("MP2T", 90000),
+    34: ("H263", 90000),
+}
+CN_PT = 13
+WINDOW_MASK = (1 << 64) - 1
+
+
+class RtpStream:
+    """Aggregates of one RTP stream (src, dst, SSRC). `add` is the per-packet hot path."""
+
+    __slots__ = (
+        "base_seq",
+        "call",
+        "clock",
+        "clocks",
+        "cn_packets",
+        "cycles",
+        "dst",
+        "duplicates",
+        "first",
+        "gap_at",
+        "held",
+        "jitter",
+        "jitter_sum",
+        "last",
+        "last_pt",
+        "last_ts",
+        "late",
+        "max_delta",
+        "max_gap",
+        "max_jitter",
+        "max_seq",
+        "packets",
+        "pt",
+        "pt_counts",
+        "receiver",
+        "sender",
+        "src",
+        "ssrc",
+        "window",
+    )
+
+    def __init__(self, src: str, dst: str, ssrc: int, clocks: dict[int, int]) -> None:
+        self.src = src
+        self.dst = dst
+        self.ssrc = ssrc
+        self.clocks = clocks
+        self.call: Any = None
+        self.sender: str | None = None
+        self.receiver: str | None = None
+        self.held = False
+        self.packets = 0
+        self.duplicates = 0
+        self.late = 0
+        self.cn_packets = 0
+        self.pt = -1
+        self.pt_counts: dict[int, int] = {}
+        self.last_pt = -1
+        self.clock = 0
+        self.first = 0.0
+        self.last = 0.0
+        self.base_seq = 0
+        self.max_seq = 0
+        self.cycles = 0
+        self.window = 0
+        self.last_ts = 0
+        self.jitter = 0.0
+        self.jitter_sum = 0.0
+        self.max_jitter = 0.0
+        self.max_delta = 0.0
+        self.max_gap = 0.0
+        self.gap_at = 0.0
+
+    def add(self, t: float, b1: int, seq: int, ts: int) -> None:
+        """Account one packet: arrival time, second header byte, sequence, RTP timestamp."""
+        pt = b1 & 0x7F
+        n = self.packets
+        self.packets = n + 1
+        if n == 0:
+            self.first = self.last = t
+            self.base_seq = self.max_seq = seq
+            self.window = 1
+            self.last_ts = ts
+            self.pt = self.last_pt = pt
+            self.clock = self.clocks.get(pt, 0)
+            if pt == CN_PT:
+                self.cn_packets = 1
+            return
+        delta = t - self.last
+        if delta > self.max_delta:
+            self.max_delta = delta
+            if self.last_pt != CN_PT and delta > self.max_gap:
+                self.max_gap = delta
+                self.gap_at = self.last
+        d = (seq - self.max_seq) & 0xFFFF
+        if d == 0:
+            self.duplicates += 1
+            return
+        if d < 0x8000:
+            if seq < self.max_seq:
+                self.cycles += 0x10000
+            self.max_seq = seq
+            self.window = ((self.window << d) | 1) & WINDOW_MASK
+        else:
+            back = 0x10000 - d
+            if back < 64:
+                bit = 1 << back
+                if self.window & bit:
+                    self.duplicates += 1
+                    return
+                self.window |= bit
+            self.late += 1
+        if pt != self.last_pt:
+            if pt == CN_PT:
+                self.cn_packets += 1
+            self.pt_counts[pt] = self.pt_counts.get(pt, 0) + 1
+            self.last_pt = pt
+            self.last = t
+            self.last_ts = ts
+            return
+        if pt == CN_PT:
+            self.cn_packets += 1
+        clock = self.clock
+        if clock and pt == self.pt:
+            dts = (ts - self.last_ts) & 0xFFFFFFFF
+            if dts >= 0x80000000:
+                dts -= 0x100000000
+            dd = delta * clock - dts
+            if dd < 0:
+                dd = -dd
+            j = self.jitter + (dd - self.jitter) / 16.0
+            self.jitter = j
+            self.jitter_sum += j
+            if j > self.max_jitter:
+                self.max_jitter = j
+        self.last = t
+        self.last_ts = ts
+
+    @property
+    def expected(self) -> int:
+        if not self.packets:
+            return 0
+        return self.cycles + self.max_seq - self.base_seq + 1
+
+    @property
+    def received(self) -> int:
+        return self.packets - self.duplicates
+
+    @property
+    def lost(self) -> int:
+        return self.expected - self.received
+
+    def jitter_ms(self) -> float:
+        return self.max_jitter * 1000.0 / self.clock if self.clock else 0.0
+
+    def mean_jitter_ms(self) -> float:
+        if not self.clock or self.packets < 2:
+            return 0.0
+        return self.jitter_sum / (self.packets - 1) * 1000.0 / self.clock
+
+    def codec(self) -> str:
+        return STATIC_PT.get(self.pt, (f"PT{self.pt}", 0))[0]
+
+    def to_dict(self, end: float | None = None) -> dict[str, Any]:
+        stopped = None
+        if end is not None and self.packets:
+            stopped = round(max(0.0, end - self.last), 3)
+        return {
+            "src": self.src,
+            "dst": self.dst,
+            "ssrc": f"0x{self.ssrc:08X}",
+            "payload_type": self.pt,
+            "codec": self.codec(),
+            "direction": f"{self.sender}->{self.receiver}" if self.sender else None,
+            "packets": self.packets,
+            "expected": self.expected,
+            "lost": self.lost,
+            "duplicates": self.duplicates,
+            "late": self.late,
+            "cn_packets": self.cn_packets,
+            "jitter_ms": round(self.jitter_ms(), 3),
+            "mean_jitter_ms": round(self.mean_jitter_ms(), 3),
+            "max_delta_ms": round(self.max_delta * 1000, 3),
+            "max_gap_s": round(self.max_gap, 3),
+            "max_gap_at": self.gap_at or None,
+            "first": self.first,
+            "last": self.last,
+            "stopped_before_end_s": stopped,
+            "held": self.held,
+        }

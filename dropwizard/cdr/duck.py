@@ -1,0 +1,259 @@
+"""CSV exports and the demo day through DuckDB.
+
+The file is parsed once, in DuckDB's C++ CSV reader, into an in-memory table `e_cdr` holding the
+columns the analytics read; every statement then runs on that table. Malformed rows are skipped by
+the reader and reported with their line numbers (DuckDB's reject tables). GBK exports are
+transcoded to UTF-8 on the fly before parsing.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from dropwizard.cdr.base import CdrSource, QueryCancelled, QueryTimeout, TablePlan
+from dropwizard.cdr.schema import (
+    LOGICAL,
+    NUMERIC,
+    ColumnMap,
+    canonical_column,
+    normalise_header,
+)
+from dropwizard.cdr.sql import Stmt, guard, to_qmark
+from dropwizard.errors import InputError
+
+TABLE = "e_cdr"
+KEEP: tuple[str, ...] = tuple(sorted({c for cands in LOGICAL.values() for c in cands}))
+"""Physical columns kept in the table (everything any logical field can map to)."""
+
+MAX_REPORTED_BAD_LINES = 5
+_KNOWN = tuple(sorted(set(KEEP) | NUMERIC | {"customername", "customeraccount", "fee"}))
+
+
+def _open_bytes(path: Path):
+    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")
+
+
+def _sniff(path: Path) -> tuple[str, str, str]:
+    """(header line, encoding, delimiter) from the start of the file."""
+    try:
+        with _open_bytes(path) as fh:
+            head = fh.read(1 << 20)
+    except (OSError, EOFError) as exc:
+        raise InputError(f"{path}: cannot read: {exc}") from None
+    if not head.strip():
+        raise InputError(f"{path}: the file is empty (expected a header row of VOS3000 columns)")
+    if head.startswith(codecs.BOM_UTF8):
+        head = head[3:]
+    enc = "utf-8"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        enc = "utf-8" if exc.start > len(head) - 4 else "gbk"
+    first = head.split(b"\n", 1)[0].rstrip(b"\r")
+    text = first.decode(enc, errors="replace")
+    delim = max((",", ";", "\t", "|"), key=text.count)
+    return text, enc, delim
+
+
+def _transcode(path: Path, encoding: str, tmpdir: str) -> Path:
+    """A UTF-8 copy of a GBK (or other) export, streamed."""
+    out = Path(tmpdir) / "export-utf8.csv"
+    with _open_bytes(path) as src, out.open("w", encoding="utf-8", newline="") as dst:
+        reader = codecs.getreader(encoding)(src, errors="replace")
+        while chunk := reader.read(1 << 20):
+            dst.write(chunk)
+    return out
+
+
+class DuckSource(CdrSource):
+    """A CSV export or the demo day, loaded into DuckDB."""
+
+    dialect = "duckdb"
+
+    def __init__(self, kind: str, label: str, *, max_seconds: float = 30.0) -> None:
+        super().__init__()
+        self.kind = kind
+        self.label = label
+        self.max_seconds = max_seconds
+        self.con = duckdb.connect(":memory:")
+        self.con.execute("SET threads TO 2")
+        self.cm: ColumnMap | None = None
+        self.bad_lines: list[tuple[int, str]] = []
+        self.bad_count = 0
+        self.rows = 0
+        self.min_stop: int | None = None
+        self.max_stop: int | None = None
+        self._lock = threading.Lock()
+
+    # loading ------------------------------------------------------------------------------
+    @classmethod
+    def from_csv(cls, path: str | os.PathLike[str], *, max_seconds: float = 30.0) -> DuckSource:
+        p = Path(path).expanduser()
+        if not p.is_file():
+            raise InputError(f"{p}: no such file (give a VOS3000 CDR export .csv or .csv.gz)")
+        src = cls("csv", str(p), max_seconds=max_seconds)
+        header, enc, delim = _sniff(p)
+        with tempfile.TemporaryDirectory(prefix="dropwizard-") as tmp:
+            data = p if enc == "utf-8" else _transcode(p, enc, tmp)
+            if enc != "utf-8":
+                src.notes.append(f"{p.name}: read as {enc.upper()} and converted to UTF-8")
+            src._load(data, header, delim, str(p))
+        return src
+
+    @classmethod
+    def from_tuples(
+        cls, rows: Sequence[Sequence[Any]], columns: Sequence[str], *, label: str = "demo",
+        kind: str = "demo", max_seconds: float = 30.0,
+    ) -> DuckSource:
+        """Rows already in memory (the demo generator, tests) via a temporary CSV file."""
+        src = cls(kind, label, max_seconds=max_seconds)
+        with tempfile.TemporaryDirectory(prefix="dropwizard-") as tmp:
+            path = Path(tmp) / "rows.csv"
+            with path.open("w", encoding="utf-8", newline="") as fh:
+                w = csv.writer(fh, lineterminator="\n")
+                w.writerow(columns)
+                w.writerows(rows)
+            src._load(path, ",".join(columns), ",", label)
+        return src
+
+    def _load(self, path: Path, header: str, delim: str, where: str) -> None:
+        names = next(csv.reader([header], delimiter=delim))
+        cols: dict[str, str] = {}
+        seen: set[str] = set()
+        for i, raw in enumerate(names):
+            canon = canonical_column(raw, _KNOWN)
+            if canon is None or canon in seen:
+                canon = f"x{i}_{normalise_header(raw)[:20]}"
+            seen.add(canon)
+            cols[canon] = "VARCHAR"
+        cm = ColumnMap.detect(cols, where=where)
+        time_text = self._times_are_text(path, list(cols), delim, cm)
+        for c in cols:
+            if c in NUMERIC and not (c in ("starttime", "stoptime") and time_text):
+                cols[c] = "BIGINT"
+        keep = [c for c in cols if c in KEEP]
+        select = []
+        for c in keep:
+            if c in ("starttime", "stoptime") and time_text:
+                select.append(f"CAST(epoch_ms(TRY_CAST({c} AS TIMESTAMP)) AS BIGINT) AS {c}")
+            else:
+                select.append(c)
+        spec = "{" + ", ".join(f"'{c}': '{t}'" for c, t in cols.items()) + "}"
+        sep = {"\t": "\\t"}.get(delim, delim)
+        self.con.execute(
+            f"CREATE TABLE {TABLE} AS SELECT {', '.join(select)} FROM read_csv(?, header = true, "
+            f"columns = {spec}, delim = '{sep}', quote = '\"', escape = '\"', "
+            f"ignore_errors = true, store_rejects = true, auto_detect = false, "
+            f"null_padding = false, parallel = true)",
+            [str(path)],
+        )
+        self.cm = ColumnMap.detect(keep, where=where)
+        try:
+            rej = self.con.execute(
+                "SELECT line, error_message FROM reject_errors ORDER BY line"
+            ).fetchall()
+        except duckdb.Error:
+            rej = []
+        lines = sorted({int(r[0]) for r in rej})
+        self.bad_count = len(lines)
+        msgs = {int(r[0]): str(r[1]).splitlines()[0] for r in rej}
+        self.bad_lines = [(n, msgs[n]) for n in lines[:MAX_REPORTED_BAD_LINES]]
+        if self.bad_count:
+            first = ", ".join(str(n) for n, _ in self.bad_lines)
+            more = "" if self.bad_count <= MAX_REPORTED_BAD_LINES else ", ..."
+            self.notes.append(
+                f"{where}: skipped {self.bad_count} malformed row(s) at line(s) {first}{more}"
+            )
+        n, lo, hi = self.con.execute(
+            f"SELECT COUNT(*), MIN(stoptime), MAX(stoptime) FROM {TABLE}"
+        ).fetchone()
+        self.rows, self.min_stop, self.max_stop = int(n), lo, hi
+        missing = [LOGICAL[m][0] for m in self.cm.missing()]
+        if missing:
+            self.notes.append(f"{where}: no column for {', '.join(missing)}; analyses that need it are skipped")
+
+    @staticmethod
+    def _times_are_text(path: Path, names: list[str], delim: str, cm: ColumnMap) -> bool:
+        """True when the export writes stoptime as a date-time instead of epoch milliseconds."""
+        col = cm.physical["stoptime"]
+        idx = names.index(col) if col in names else -1
+        with _open_bytes(path) as raw:
+            fh = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
+            rd = csv.reader(fh, delimiter=delim)
+            next(rd, None)
+            for row in rd:
+                if len(row) > idx >= 0 and row[idx].strip():
+                    return not row[idx].strip().lstrip("-").isdigit()
+        return False
+
+    # CdrSource ------------------------------------------------------------------------------
+    def describe(self) -> str:
+        return self.label if self.kind != "demo" else "demo"
+
+    def columns(self, table: str = TABLE) -> ColumnMap:
+        assert self.cm is not None
+        return self.cm
+
+    def plan(self, since: datetime | None, until: datetime | None) -> list[TablePlan]:
+        return [TablePlan(TABLE)]
+
+    def default_window(self) -> tuple[datetime | None, datetime | None]:
+        if self.min_stop is None or self.max_stop is None:
+            return None, None
+        return (
+            datetime.fromtimestamp(self.min_stop / 1000, timezone.utc),
+            datetime.fromtimestamp(self.max_stop / 1000 + 1, timezone.utc),
+        )
+
+    def execute(self, stmt: Stmt) -> list[tuple[Any, ...]]:
+        guard(stmt.sql)
+        timer = threading.Timer(self.max_seconds, self._expire)
+        self._expired = False
+        self._cancelled = False
+        t0 = time.perf_counter()
+        timer.start()
+        try:
+            with self._lock:
+                rows = self.con.execute(to_qmark(stmt.sql), stmt.params).fetchall()
+        except duckdb.InterruptException:
+            if self._expired:
+                raise QueryTimeout(
+                    f"{stmt.label or 'query'} cut after {self.max_seconds:g} s "
+                    "(raise --max-seconds or narrow --since/--until)"
+                ) from None
+            raise QueryCancelled(f"{stmt.label or 'query'} cancelled") from None
+        finally:
+            timer.cancel()
+        self.stats.statements += 1
+        self.stats.rows_received += len(rows)
+        self.stats.seconds += time.perf_counter() - t0
+        self.stats.log.append(f"{stmt.label}: {len(rows)} rows")
+        return rows
+
+    def _expire(self) -> None:
+        self._expired = True
+        self.con.interrupt()
+
+    def cancel(self) -> None:
+        self._cancelled = True
+        self.con.interrupt()
+
+    def close(self) -> None:
+        try:
+            self.con.interrupt()
+            self.con.close()
+        except duckdb.Error:
+            pass

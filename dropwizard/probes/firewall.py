@@ -1,0 +1,396 @@
+"""`firewall`: does the ruleset (iptables-save, nft list ruleset) let SIP and RTP in, unthrottled?
+
+The evaluation is deliberately simple: new inbound UDP to a port walks the INPUT path; a rule that
+depends on the source address or interface opens the port only for some peers ("partial").
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+from typing import Any
+
+from dropwizard.evidence import Status
+from dropwizard.probes.base import ProbeContext, Result, skipped_missing, skipped_root
+from dropwizard.probes.vos_config import rtp_range, sip_ports
+
+LIMIT_MODULES = {"limit", "hashlimit", "recent", "connlimit"}
+PortSpec = list[tuple[int, int]]
+
+
+@dataclass
+class Rule:
+    """One rule reduced to what matters for inbound UDP to a port."""
+
+    text: str
+    proto: str | None = None
+    ports: PortSpec | None = None
+    negated_ports: bool = False
+    conditional: bool = False
+    never: bool = False
+    new_ok: bool = True
+    limited: bool = False
+    target: str = ""
+    packets: int | None = None
+
+    def port_match(self, port: int) -> bool | None:
+        """True/False when the rule decides on the port, None when it does not look at ports."""
+        if self.ports is None:
+            return None
+        inside = any(lo <= port <= hi for lo, hi in self.ports)
+        return not inside if self.negated_ports else inside
+
+    def udp(self) -> bool:
+        return self.proto in (None, "udp", "17", "all")
+
+    def touches(self, ranges: PortSpec) -> bool:
+        if self.ports is None or self.negated_ports:
+            return False
+        return any(lo <= h and l2 <= hi for lo, hi in self.ports for l2, h in ranges)
+
+
+@dataclass
+class Chain:
+    policy: str = "RETURN"
+    rules: list[Rule] = field(default_factory=list)
+
+
+def _ports(text: str) -> PortSpec:
+    out: PortSpec = []
+    for part in re.split(r"[,\s{}]+", text):
+        m = re.fullmatch(r"(\d+)(?:[:-](\d+))?", part)
+        if m:
+            lo = int(m.group(1))
+            out.append((lo, int(m.group(2)) if m.group(2) else lo))
+    return out
+
+
+def parse_iptables(text: str) -> dict[str, dict[str, Chain]]:
+    """`iptables-save [-c]` output -> table -> chain -> Chain."""
+    tables: dict[str, dict[str, Chain]] = {}
+    table: dict[str, Chain] | None = None
+    for line in text.splitlines():
+        s = line.strip()
+        if s.startswith("*"):
+            table = tables.setdefault(s[1:], {})
+            continue
+        if table is None or not s or s.startswith("#") or s == "COMMIT":
+            continue
+        if s.startswith(":"):
+            parts = s[1:].split()
+            if parts:
+                table.setdefault(parts[0], Chain()).policy = (
+                    parts[1] if len(parts) > 1 and parts[1] != "-" else "RETURN"
+                )
+            continue
+        packets = None
+        m = re.match(r"\[(\d+):(\d+)\]\s*(.*)", s)
+        if m:
+            packets, s = int(m.group(1)), m.group(3)
+        try:
+            tok = shlex.split(s)
+        except ValueError:
+            tok = s.split()
+        if len(tok) < 2 or tok[0] not in ("-A", "--append"):
+            continue
+        rule = Rule(text=s, packets=packets)
+        neg = False
+        i = 2
+        while i < len(tok):
+            t = tok[i]
+            nxt = tok[i + 1] if i + 1 < len(tok) else ""
+            if t == "!":
+                neg = True
+                i += 1
+                continue
+            if t in ("-p", "--protocol"):
+                rule.proto = ("!" if neg else "") + nxt.lower()
+                i += 1
+            elif t in ("-s", "--source", "-d", "--destination"):
+                if nxt not in ("0.0.0.0/0", "::/0"):
+                    rule.conditional = True
+                i += 1
+            elif t in ("-i", "--in-interface"):
+                if nxt == "lo" and not neg:
+                    rule.never = True
+                else:
+                    rule.conditional = True
+                i += 1
+            elif t in ("--dport", "--destination-port", "--dports", "--destination-ports"):
+                rule.ports = _ports(nxt)
+                rule.negated_ports = neg
+                i += 1
+            elif t in ("--sport", "--source-port", "--sports", "--match-set", "--src-range"):
+                rule.conditional = True
+                i += 1
+            elif t in ("--state", "--ctstate"):
+                states = {x.upper() for x in nxt.split(",")}
+                rule.new_ok = ("NEW" in states) != neg
+                i += 1
+            elif t in ("-m", "--match"):
+                if nxt in LIMIT_MODULES:
+                    rule.limited = True
+                    rule.conditional = True
+                i += 1
+            elif t in ("-j", "--jump", "-g", "--goto"):
+                rule.target = nxt
+                i += 1
+            neg = False
+            i += 1
+        table.setdefault(tok[1], Chain()).rules.append(rule)
+    return tables
+
+
+_NFT_CHAIN = re.compile(r"^\s*chain\s+(\S+)\s*\{")
+_NFT_TABLE = re.compile(r"^\s*table\s+(\S+)\s+(\S+)\s*\{")
+
+
+def parse_nft(text: str, skip_tables: set[str] | None = None) -> tuple[dict[str, Chain], list[str]]:
+    """`nft list ruleset` -> chains by `family table chain`, and the names of input-hook chains."""
+    chains: dict[str, Chain] = {}
+    inputs: list[str] = []
+    table = ""
+    current: Chain | None = None
+    cur_name = ""
+    skip = False
+    for line in text.splitlines():
+        s = line.strip()
+        m = _NFT_TABLE.match(line)
+        if m:
+            table = f"{m.group(1)} {m.group(2)}"
+            skip = bool(skip_tables and table in skip_tables)
+            current = None
+            continue
+        m = _NFT_CHAIN.match(line)
+        if m:
+            cur_name = f"{table} {m.group(1)}"
+            current = None if skip else chains.setdefault(cur_name, Chain(policy="RETURN"))
+            continue
+        if current is None or not s or s == "}" or s.startswith("#"):
+            continue
+        if s.startswith("type "):
+            if re.search(r"\bhook\s+(input|prerouting)\b", s) and "type filter" in s:
+                inputs.append(cur_name)
+                pm = re.search(r"policy\s+(\w+)", s)
+                current.policy = (pm.group(1) if pm else "accept").upper()
+            continue
+        current.rules.append(_nft_rule(s, table))
+    return chains, inputs
+
+
+def _nft_rule(s: str, table: str) -> Rule:
+    rule = Rule(text=s)
+    body = re.sub(r"\bcomment\s+\"[^\"]*\"", "", s)
+    m = re.search(r"counter packets (\d+)", body)
+    if m:
+        rule.packets = int(m.group(1))
+    pm = re.search(r"\b(udp|tcp|th)\s+dport\s+(!=\s*)?(\{[^}]*\}|\S+)", body)
+    if pm:
+        rule.proto = {"th": None}.get(pm.group(1), pm.group(1))
+        if pm.group(3).startswith("@"):
+            rule.conditional = True
+        else:
+            rule.ports = _ports(pm.group(3))
+            rule.negated_ports = bool(pm.group(2))
+    elif re.search(r"\b(tcp|icmp|icmpv6)\b", body) and not re.search(r"\budp\b", body):
+        rule.proto = "other"
+    lp = re.search(r"meta\s+l4proto\s+(\w+)", body)
+    if lp and rule.proto is None:
+        rule.proto = lp.group(1)
+    if re.search(r"\biifname\s+\"?lo\"?(\s|$)", body) or re.search(r"\biif\s+\"?lo\"?(\s|$)", body):
+        rule.never = True
+    elif re.search(r"\b(iif|iifname|saddr|sport)\b", body):
+        rule.conditional = True
+    st = re.search(r"ct\s+state\s+(!=\s*)?(\{[^}]*\}|\S+)", body)
+    if st:
+        states = {x.strip().lower() for x in re.split(r"[,{}\s]+", st.group(2)) if x.strip()}
+        rule.new_ok = ("new" in states) != bool(st.group(1))
+    if re.search(r"\blimit\s+rate\b|\bmeter\b|\bct\s+count\b", body):
+        rule.limited = True
+        rule.conditional = True
+    vm = re.search(
+        r"\b(accept|drop|reject|return|jump|goto|continue|queue)\b(?:\s+(\S+))?\s*$", body
+    )
+    if vm:
+        verb = vm.group(1).upper()
+        rule.target = f"{table} {vm.group(2)}" if verb in ("JUMP", "GOTO") and vm.group(2) else verb
+    return rule
+
+
+def verdict(chains: dict[str, Chain], chain: str, port: int, depth: int = 0) -> tuple[str, bool]:
+    """(ACCEPT|DROP|REJECT|RETURN, partial) for new inbound UDP to `port` entering `chain`."""
+    partial = False
+    c = chains.get(chain)
+    if c is None or depth > 16:
+        return "RETURN", partial
+    for r in c.rules:
+        if r.never or not r.udp() or not r.new_ok:
+            continue
+        if r.port_match(port) is False:
+            continue
+        target = (
+            r.target.upper()
+            if r.target.upper() in ("ACCEPT", "DROP", "REJECT", "RETURN")
+            else r.target
+        )
+        if target in ("", "LOG", "CONTINUE", "COUNTER"):
+            continue
+        if target not in ("ACCEPT", "DROP", "REJECT", "RETURN"):
+            sub, sub_partial = verdict(chains, target, port, depth + 1)
+            if sub == "RETURN":
+                partial = partial or sub_partial
+                continue
+            target = sub
+            partial = partial or sub_partial
+        if r.conditional:
+            if target == "ACCEPT":
+                partial = True
+            continue
+        return target, partial
+    return (c.policy.upper() if c.policy else "RETURN"), partial
+
+
+def port_state(chains: dict[str, Chain], entry: str, port: int) -> str:
+    """`open`, `partial` (open for some sources only) or `closed`."""
+    v, partial = verdict(chains, entry, port)
+    if v in ("ACCEPT", "RETURN"):
+        return "open"
+    return "partial" if partial else "closed"
+
+
+def _points(rules: list[Rule], lo: int, hi: int) -> list[int]:
+    pts = {lo, hi}
+    for r in rules:
+        for a, b in r.ports or []:
+            for p in (a - 1, a, b, b + 1):
+                if lo <= p <= hi:
+                    pts.add(p)
+    return sorted(pts)
+
+
+def probe(pc: ProbeContext) -> Result:
+    """Read iptables-save -c and nft list ruleset; check the SIP ports and the RTP range."""
+    host = pc.host
+    sips, sip_from = sip_ports(host, pc.config)
+    (rlo, rhi), rtp_from = rtp_range(host, pc.config)
+    have_ipt = host.which("iptables-save") is not None
+    have_nft = host.which("nft") is not None
+    if not have_ipt and not have_nft:
+        return skipped_missing("iptables-save", data={"also_missing": "nft"})
+    rulesets: list[tuple[str, dict[str, Chain], list[str]]] = []
+    raw: list[str] = []
+    failures: list[str] = []
+    ipt_tables: set[str] = set()
+    if have_ipt:
+        res = pc.run(["iptables-save", "-c"])
+        raw.append(res.raw())
+        if res.ok:
+            tables = parse_iptables(res.stdout)
+            ipt_tables = {f"ip {t}" for t in tables}
+            for tname, entry in (
+                ("raw", "PREROUTING"),
+                ("mangle", "PREROUTING"),
+                ("filter", "INPUT"),
+            ):
+                if entry in tables.get(tname, {}):
+                    rulesets.append((f"iptables {tname}", tables[tname], [entry]))
+        else:
+            failures.append(
+                res.describe() + (f": {res.stderr.strip()[:200]}" if res.stderr else "")
+            )
+    if have_nft:
+        res = pc.run(["nft", "list", "ruleset"])
+        raw.append(res.raw())
+        if res.ok:
+            chains, inputs = parse_nft(res.stdout, skip_tables=ipt_tables)
+            if inputs:
+                rulesets.append(("nft", chains, inputs))
+        else:
+            failures.append(
+                res.describe() + (f": {res.stderr.strip()[:200]}" if res.stderr else "")
+            )
+    if failures and not rulesets:
+        if not host.is_root():
+            return skipped_root(
+                "iptables-save and nft need root to read the ruleset", raw="\n".join(raw)
+            )
+        return Result(
+            Status.ERROR, "could not read the ruleset: " + "; ".join(failures), raw="\n".join(raw)
+        )
+    voip: list[tuple[int, int]] = [(p, p) for p in sips] + [(rlo, rhi)]
+
+    def state(port: int) -> str:
+        worst_state = "open"
+        for _name, chains, entries in rulesets:
+            for entry in entries:
+                s = port_state(chains, entry, port)
+                if s == "closed":
+                    return "closed"
+                if s == "partial":
+                    worst_state = "partial"
+        return worst_state
+
+    sip_state = {p: state(p) for p in sips}
+    all_rules = [r for _n, chains, _e in rulesets for c in chains.values() for r in c.rules]
+    rtp_points = {p: state(p) for p in _points(all_rules, rlo, rhi)}
+    rtp_closed = [p for p, s in rtp_points.items() if s == "closed"]
+    limited = [
+        r.text for r in all_rules if r.limited and r.udp() and (r.touches(voip) or r.ports is None)
+    ]
+    drops = [
+        r
+        for r in all_rules
+        if r.target.upper() in ("DROP", "REJECT") and r.udp() and r.touches(voip)
+    ]
+    dropped_packets = sum(r.packets or 0 for r in drops)
+    facts: dict[str, Any] = {
+        "sip_open": all(s != "closed" for s in sip_state.values()),
+        "rtp_open": not rtp_closed,
+        "rate_limited": bool(limited),
+        "drops_on_voip": bool(drops),
+    }
+    data: dict[str, Any] = {
+        "rulesets": [n for n, _c, _e in rulesets],
+        "sip_ports": {str(p): s for p, s in sip_state.items()},
+        "sip_ports_from": sip_from,
+        "rtp_range": [rlo, rhi],
+        "rtp_range_from": rtp_from,
+        "rtp_closed_ports": rtp_closed[:20],
+        "rate_limit_rules": limited,
+        "drop_rules": [r.text for r in drops],
+        "dropped_packets": dropped_packets,
+        "unreadable": failures,
+    }
+    advice: list[str] = []
+    status = Status.OK
+    parts: list[str] = []
+    if not rulesets:
+        parts.append("no firewall rules loaded: SIP and RTP are not filtered here")
+    else:
+        parts.append("SIP " + ", ".join(f"{p} {s}" for p, s in sip_state.items()))
+        parts.append(f"RTP {rlo}-{rhi} {'open' if not rtp_closed else 'blocked in part'}")
+    if not facts["sip_open"]:
+        status = Status.FAIL
+        advice += [
+            f"iptables -I INPUT -p udp --dport {p} -j ACCEPT"
+            for p, s in sip_state.items()
+            if s == "closed"
+        ]
+    if rtp_closed:
+        status = Status.FAIL
+        advice.append(f"iptables -I INPUT -p udp --dport {rlo}:{rhi} -j ACCEPT")
+    if limited:
+        status = Status.FAIL if status is Status.FAIL else Status.WARN
+        parts.append(f"{len(limited)} rate-limit rule(s) on VoIP traffic")
+        advice.append("Rate limits on SIP/RTP drop packets under load: raise or remove them.")
+    if drops:
+        status = Status.FAIL if status is Status.FAIL else Status.WARN
+        parts.append(f"{len(drops)} drop rule(s) on VoIP ports ({dropped_packets} packets)")
+    if advice:
+        advice.append(
+            "Persist with: iptables-save > /etc/sysconfig/iptables (CentOS) or netfilter-persistent save (Debian)"
+        )
+    return Result(
+        status, "; ".join(parts), facts=facts, data=data, advice=advice, raw="\n".join(raw)
+    )

@@ -1,0 +1,70 @@
+"""`sip_flood`: SIP packets per second, top sources and scanner User-Agents from a short capture."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dropwizard.evidence import Status
+from dropwizard.probes.base import ProbeContext, Result
+from dropwizard.probes.sip_capture import SIP_SNAPLEN, ports_for, sip_filter
+from dropwizard.probes.tcpdump import analyse, obtain, seconds_param
+
+
+def probe(pc: ProbeContext) -> Result:
+    """Capture the SIP ports briefly; compare the packet rate with the threshold, find scanners."""
+    ports, origin = ports_for(pc)
+    seconds = seconds_param(pc, pc.config.flood_seconds)
+    bpf = sip_filter(ports)
+    got = obtain(pc, "flood", bpf, seconds=seconds, snaplen=SIP_SNAPLEN)
+    if isinstance(got, Result):
+        return got
+    data: dict[str, Any] = {**got.data, "filter": bpf, "sip_ports_from": origin}
+    res, why = analyse(got.path, stop_threshold=pc.config.rtp_stop_s, flood_pps=pc.config.flood_pps)
+    if res is None:
+        return Result(
+            Status.WARN,
+            f"captured to {got.path} but could not analyse it: {why}",
+            data=data,
+            raw=got.raw,
+        )
+    load = res.load
+    window = (
+        (got.ended - got.started)
+        if got.started and got.ended
+        else float(res.summary.get("duration_s") or 0)
+    )
+    packets = int(load.get("sip_packets") or 0)
+    pps = round(packets / window, 1) if window > 0 else float(load.get("sip_pps") or 0.0)
+    sources = load.get("sources") or []
+    scanners = load.get("scanners") or []
+    threshold = pc.config.flood_pps
+    flood = pps >= threshold or bool(scanners) or bool(load.get("flood"))
+    facts: dict[str, Any] = {"pps": pps, "flood": flood, "scanners": len(scanners)}
+    if sources:
+        facts["top_source"] = sources[0]["src"]
+    data.update(
+        {
+            "sip_packets": packets,
+            "window_s": round(window, 3),
+            "threshold_pps": threshold,
+            "sources": sources,
+            "scanner_agents": scanners,
+        }
+    )
+    summary = f"{pps:g} SIP packets/s over {window:.1f} s (threshold {threshold:g})"
+    if sources:
+        summary += f"; top source {sources[0]['src']} ({sources[0]['packets']} packets)"
+    advice = list(got.advice)
+    if scanners:
+        summary += "; scanners: " + ", ".join(s["user_agent"] for s in scanners[:3])
+    if flood:
+        ips = sorted(
+            {ip for s in scanners for ip in s.get("sources", [])}
+            | ({sources[0]["src"]} if sources and pps >= threshold else set())
+        )
+        advice += [f"iptables -I INPUT -s {ip} -j DROP" for ip in ips[:10]]
+        advice.append(
+            "Allow SIP only from known gateways (VOS3000 IP whitelist / firewall) and rate-limit the rest."
+        )
+        return Result(Status.FAIL, summary, facts=facts, data=data, advice=advice, raw=got.raw)
+    return Result(Status.OK, summary, facts=facts, data=data, advice=advice, raw=got.raw)

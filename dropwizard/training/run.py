@@ -1,0 +1,458 @@
+"""A training run: the real engine on a scenario's data, with the proposal hidden until the trainee
+chooses, a judgement per choice, hints that cost points, retries, a score and a trainer report.
+
+```python
+run = TrainingRun.open(find_scenario("rtp-nat-no-proxy"))
+node = run.start()                 # first node with its evidence gathered
+run.evidence()                     # what the trainee sees (no proposal)
+j = run.choose("cause102")         # Judgement(correct, supported_option, why, points, ...)
+if not j.correct: run.retry()      # back to the node, choose again (the wrong attempt is kept)
+run.hint()                         # next hint text for the current node (costs points)
+run.finished, run.score(), run.report_markdown()
+```
+"""
+
+from __future__ import annotations
+
+import getpass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from dropwizard.errors import InputError
+from dropwizard.evidence import Evidence, utc_now_iso
+from dropwizard.scope import Scope
+from dropwizard.training import glossary
+from dropwizard.training.report import Attempt, DecisionRecord, EvidenceShown, render
+from dropwizard.training.scenario import Scenario
+from dropwizard.training.scoring import Decision, Score, ScoringRules
+from dropwizard.training.scoring import score as compute_score
+
+CONTINUE = "continue"
+GENERIC_HINTS = (
+    "Read the evidence summaries first: which one stands out as warn or fail?",
+    "Re-read the node's question and match it to the facts shown, one option at a time.",
+)
+FACTS_SHOWN = 8
+"""Facts per evidence record kept in the trainer report."""
+
+
+@dataclass
+class Judgement:
+    """The verdict on one choice, shown right after the trainee chose."""
+
+    node: str
+    chosen: str
+    chosen_label: str
+    correct: bool | None
+    """True/False when the evidence (or the scenario) settles the node; None when it does not."""
+    supported_option: str | None
+    supported_label: str | None
+    why: str
+    """In the node's own words: the proposal's reason, then the node's explain text."""
+    points: int
+    """Points this decision is worth as it stands (0 while it is wrong)."""
+    next_node: str | None = None
+    explain: str = ""
+
+
+def scenario_scope(sc: Scenario) -> Scope:
+    """The scenario's scope with the dataset's day filled in where it gives no times."""
+    s = sc.scope
+    day = date.fromisoformat(sc.dataset.day)
+    start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    return Scope(
+        kind=s.kind,
+        since=s.since or (None if s.kind == "call" else start),
+        until=s.until or (None if s.kind == "call" else start + timedelta(days=1)),
+        gateway=s.gateway,
+        number=s.number,
+        at=s.at,
+    )
+
+
+def open_scenario_source(sc: Scenario) -> Any:
+    """A CDR source over the rows the demo generator makes for the scenario's dataset."""
+    from dropwizard.cdr import demo
+    from dropwizard.cdr.duck import DuckSource
+
+    rows = demo.generate(**sc.dataset.generate_kwargs())
+    cols = demo.GENERATED
+    return DuckSource.from_tuples(
+        [tuple(r.get(c) for c in cols) for r in rows], cols, label=f"scenario {sc.id}", kind="demo"
+    )
+
+
+def scenario_context(sc: Scenario, *, config: Any = None, flow: Any = None) -> Any:
+    """A GatherContext over the scenario: generated CDRs, the recorded host, the capture."""
+    from dropwizard.gather import GatherContext
+    from dropwizard.probes.host import RecordedHost
+
+    host = RecordedHost(sc.host_dir) if sc.host_dir else None
+    return GatherContext(
+        scope=scenario_scope(sc),
+        source=open_scenario_source(sc),
+        source_spec=f"scenario:{sc.id}",
+        host=host,
+        capture_path=str(sc.capture) if sc.capture else None,
+        config=config,
+        flow=flow,
+        params=dict(sc.params),
+    )
+
+
+@dataclass
+class _Visit:
+    record: DecisionRecord
+    proposal: Any = None
+    presented_at: float | None = None
+    hint_index: int = 0
+
+
+@dataclass
+class TrainingRun:
+    """One trainee on one scenario. Build it with `TrainingRun.open(scenario)`."""
+
+    scenario: Scenario
+    engine: Any
+    ctx: Any
+    flow: Any
+    rules: ScoringRules = field(default_factory=ScoringRules)
+    clock: Callable[[], float] = time.monotonic
+    trainee: str = ""
+    emit: Callable[[str, dict[str, Any]], Any] | None = None
+    started: str = field(default_factory=utc_now_iso)
+    visits: list[_Visit] = field(default_factory=list)
+    _current: _Visit | None = None
+    _last_wrong: tuple[_Visit, str] | None = None
+    _loose_hints: int = 0
+
+    @classmethod
+    def open(
+        cls,
+        scenario: Scenario,
+        *,
+        config: Any = None,
+        rules: ScoringRules | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        transcript: str | Path | None = None,
+        registry: Any = None,
+        trainee: str | None = None,
+    ) -> TrainingRun:
+        """Load the scenario's flow, generate its CDRs, serve its recorded host; nothing runs here."""
+        from dropwizard.training.recorded import training_registry
+        from dropwizard.training.scenario import scenario_flow
+        from dropwizard.wizard.engine import Engine
+
+        flow = scenario_flow(scenario, config)
+        ctx = scenario_context(scenario, config=config, flow=flow)
+        emit = None
+        if transcript is not None:
+            from dropwizard.transcript.log import TranscriptLog
+
+            log = TranscriptLog.create(Path(transcript))
+            emit = log.append
+        who = trainee or _user()
+        if emit is not None:
+            emit(
+                "session_started",
+                {
+                    "session_id": f"train-{scenario.id}-{int(time.time())}",
+                    "flow": flow.id,
+                    "flow_version": getattr(flow, "version", 1),
+                    "flow_digest": getattr(flow, "digest", ""),
+                    "source": ctx.source_spec,
+                    "mode": "train",
+                    "user": who,
+                    "host": getattr(ctx.host, "name", "recorded"),
+                    "version": _version(),
+                },
+            )
+            emit("scope", {"scope": ctx.scope.to_dict()})
+        reg = training_registry(scenario.host_dir, registry)
+        engine = Engine(flow, reg, ctx, emit=emit)
+        return cls(
+            scenario=scenario,
+            engine=engine,
+            ctx=ctx,
+            flow=flow,
+            rules=rules or ScoringRules(),
+            clock=clock,
+            trainee=who,
+            emit=emit,
+        )
+
+    # -- walking -------------------------------------------------------------------------
+
+    def start(self) -> Any:
+        """Enter the first node and gather its evidence. Returns the node to decide."""
+        self.engine.start()
+        self._present()
+        return self.engine.current
+
+    @property
+    def current(self) -> Any:
+        return self.engine.current
+
+    @property
+    def finished(self) -> bool:
+        return bool(self.engine.finished)
+
+    def evidence(self) -> list[Evidence]:
+        """The evidence of the current node, as gathered (the proposal stays hidden)."""
+        self._ensure_presented()
+        return list(self.engine.evidence.get(self.engine.current.id, []))
+
+    def options(self) -> list[Any]:
+        """The ways out of the current node."""
+        return list(self.engine.current.ways_out())
+
+    def choose(self, option_id: str, *, by: str = "operator") -> Judgement:
+        """Take an option; the engine moves on. The judgement says whether the evidence supports it."""
+        self._ensure_presented()
+        node = self.engine.current
+        opt = node.option(option_id)
+        if opt is None:
+            ids = ", ".join(o.id for o in node.ways_out())
+            raise InputError(f"node {node.id!r} has no option {option_id!r} (options: {ids})")
+        visit = self._current
+        assert visit is not None
+        rec = visit.record
+        now = self.clock()
+        if visit.presented_at is not None:
+            rec.decision.seconds += max(0.0, now - visit.presented_at)
+            visit.presented_at = None
+        rec.decision.attempts.append(option_id)
+        expected = rec.decision.expected
+        correct = None if expected is None else option_id == expected
+        why = self._why(node, visit, correct)
+        rec.attempts.append(Attempt(option_id, opt.label, correct, why))
+        self._reveal(visit, node)
+        self.engine.choose(option_id, by=by)
+        self._current = None
+        self._last_wrong = (visit, node.id) if correct is False else None
+        supported = visit.proposal.option if visit.proposal is not None else None
+        sup_opt = node.option(expected) if expected else None
+        judgement = Judgement(
+            node=node.id,
+            chosen=option_id,
+            chosen_label=opt.label,
+            correct=correct,
+            supported_option=expected if expected is not None else supported,
+            supported_label=sup_opt.label if sup_opt else None,
+            why=why,
+            points=self._decision_points(rec.decision),
+            next_node=opt.next,
+            explain=" ".join((node.explain or "").split()),
+        )
+        self._advance_through_findings()
+        return judgement
+
+    def retry(self) -> Any:
+        """Go back to the node of the last wrong choice and decide it again."""
+        if self._last_wrong is None:
+            raise InputError("nothing to retry: the last choice was not a wrong one")
+        visit, node_id = self._last_wrong
+        self.engine.back(to=node_id)
+        self._last_wrong = None
+        self._current = visit
+        self._present(visit)
+        return self.engine.current
+
+    def model_answer(self) -> str | None:
+        """The option counted as right at the current node (for the model walk and for tests;
+        a screen must not show it before the trainee chose)."""
+        self._ensure_presented()
+        visit = self._current
+        return visit.record.decision.expected if visit is not None else None
+
+    def can_retry(self) -> bool:
+        return self._last_wrong is not None
+
+    def hint(self) -> str:
+        """The next hint for the current node; each one costs `rules.hint_cost` points."""
+        self._ensure_presented()
+        node = self.engine.current
+        visit = self._current
+        assert visit is not None
+        texts = self.scenario.hints_for(node.id)
+        node_hint = getattr(node, "hint", None)
+        if node_hint:
+            texts.append(" ".join(node_hint.split()))
+        texts += list(GENERIC_HINTS)
+        text = texts[min(visit.hint_index, len(texts) - 1)]
+        visit.hint_index += 1
+        visit.record.decision.hints += 1
+        visit.record.hints.append(text)
+        if self.emit is not None:
+            self.emit("hint", {"node": node.id, "text": text})
+        return text
+
+    def hints_left(self) -> int:
+        """Distinct hints not yet shown for the current node."""
+        if self._current is None:
+            return 0
+        node = self.engine.current
+        n = len(self.scenario.hints_for(node.id)) + (1 if getattr(node, "hint", None) else 0)
+        return max(0, n + len(GENERIC_HINTS) - self._current.hint_index)
+
+    # -- results -------------------------------------------------------------------------
+
+    def reached(self) -> list[str]:
+        """Finding ids reached so far, in order."""
+        return [f.id for f in self.engine.findings]
+
+    def diagnosis_correct(self) -> bool:
+        """The walk reached every true finding (and, when both name one, the right gateway)."""
+        found = {f.id: f for f in self.engine.findings}
+        want = self.scenario.diagnosis
+        if not all(fid in found for fid in want.findings):
+            return False
+        if want.gateway:
+            for fid in want.findings:
+                gw = getattr(found[fid], "gateway", None)
+                if gw and gw != want.gateway:
+                    return False
+        return True
+
+    def decisions(self) -> list[Decision]:
+        return [v.record.decision for v in self.visits if v.record.decision.attempts]
+
+    def score(self) -> Score:
+        return compute_score(
+            self.decisions(), self.diagnosis_correct(), self.rules, extra_hints=self._loose_hints
+        )
+
+    @property
+    def debrief(self) -> str:
+        return self.scenario.debrief
+
+    def records(self) -> list[DecisionRecord]:
+        return [v.record for v in self.visits if v.record.decision.attempts]
+
+    def report_markdown(self) -> str:
+        """The trainer report: every decision with the evidence shown at that moment."""
+        teaches = []
+        for term in self.scenario.teaches:
+            e = glossary.lookup(term)
+            if e is not None:
+                teaches.append((e.term, e.text, e.reference))
+        return render(
+            scenario_id=self.scenario.id,
+            scenario_title=self.scenario.title,
+            difficulty=self.scenario.difficulty,
+            trainee=self.trainee,
+            started=self.started,
+            brief=self.scenario.brief,
+            records=self.records(),
+            reached=self.reached(),
+            true_diagnosis=self.scenario.diagnosis.describe(),
+            score=self.score(),
+            rules=self.rules.describe(),
+            debrief=self.scenario.debrief,
+            teaches=teaches,
+        )
+
+    def close(self) -> None:
+        """Close the generated source."""
+        close = getattr(self.ctx.source, "close", None)
+        if close is not None:
+            close()
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _ensure_presented(self) -> None:
+        if self.engine.finished:
+            raise InputError("the walk is over: no node left to decide")
+        if self._current is None:
+            self._present()
+
+    def _present(self, visit: _Visit | None = None) -> None:
+        """Gather the current node's evidence, compute (and keep hidden) the proposal.
+
+        A retried visit keeps the evidence and proposal it was first shown with.
+        """
+        self._advance_through_findings()
+        if self.engine.finished:
+            return
+        node = self.engine.current
+        if visit is None:
+            evs = self.engine.gather() if node.gather else []
+            proposal = self.engine.propose()
+            expected = proposal.option or self.scenario.expect.get(node.id)
+            visit = _Visit(
+                record=DecisionRecord(
+                    decision=Decision(node=node.id, expected=expected),
+                    title=node.title,
+                    question=node.question or "",
+                    evidence=[_shown(e) for e in evs],
+                ),
+                proposal=proposal,
+            )
+            self.visits.append(visit)
+        visit.presented_at = self.clock()
+        self._current = visit
+
+    def _advance_through_findings(self) -> None:
+        """A finding node with `next` has one way on: take it without asking."""
+        eng = self.engine
+        while not eng.finished and eng.current.type == "finding":
+            eng.choose(CONTINUE, by="proposal")
+
+    def _reveal(self, visit: _Visit, node: Any) -> None:
+        rec = visit.record
+        p = visit.proposal
+        if p is None or p.option is None:
+            return
+        opt = node.option(p.option)
+        rec.proposal = p.option
+        rec.proposal_label = opt.label if opt else p.option
+        rec.proposal_reason = " ".join((p.reason or "").split())
+
+    def _why(self, node: Any, visit: _Visit, correct: bool | None) -> str:
+        rec = visit.record
+        p = visit.proposal
+        reason = " ".join((p.reason or "").split()) if p is not None else ""
+        expected = rec.decision.expected
+        exp_opt = node.option(expected) if expected else None
+        if correct is None:
+            undecided = ", ".join(getattr(p, "undecided", []) or [])
+            base = "The evidence does not settle this step"
+            base += f" (undecided: {undecided})." if undecided else "."
+            return base
+        if correct:
+            return reason or f"{exp_opt.label if exp_opt else expected} is the right way on here."
+        label = exp_opt.label if exp_opt else expected
+        if p is not None and p.option:
+            return (
+                f"The evidence supports '{label}': {reason}"
+                if reason
+                else f"The evidence supports '{label}'."
+            )
+        return f"The scenario's answer here is '{label}'."
+
+    def _decision_points(self, d: Decision) -> int:
+        if not d.judged or not d.correct:
+            return 0
+        return max(0, self.rules.decision_points - self.rules.wrong_attempt_cost * d.wrong_attempts)
+
+
+def _shown(ev: Evidence) -> EvidenceShown:
+    facts = dict(list(ev.facts.items())[:FACTS_SHOWN])
+    return EvidenceShown(name=ev.name, status=ev.status.value, summary=ev.summary, facts=facts)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "trainee"
+
+
+def _version() -> str:
+    from dropwizard import __version__
+
+    return __version__

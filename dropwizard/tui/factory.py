@@ -1,0 +1,39 @@
+"""The one way to build the app: used by `dropwizard`, the tests, the screenshots and the bench."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dropwizard.tui.app import AppOptions, DropwizardApp
+from dropwizard.tui.backend import Backend, StartRequest
+
+
+def make_app(
+    *,
+    source: str | None = None,
+    flow: str = "call-drop",
+    mode: str = "diagnose",
+    config: Any = None,
+    registry: Any = None,
+    backend: Backend | None = None,
+    session: Any = None,
+    keymap: dict[str, str] | None = None,
+    theme: str | None = None,
+    source_locked: bool = False,
+    cursor_blink: bool = True,
+    offer_resume: bool = True,
+) -> DropwizardApp:
+    """A DropwizardApp with its core backend; `source` prefills (and may lock) the start form."""
+    backend = backend or Backend(config=config, registry=registry)
+    request = StartRequest(source=source or "demo", flow=flow, mode=mode)
+    options = AppOptions(
+        backend=backend,
+        request=request,
+        source_locked=source_locked and source is not None,
+        session=session,
+        keymap=dict(keymap or {}),
+        theme=theme,
+        cursor_blink=cursor_blink,
+        offer_resume=offer_resume,
+    )
+    return DropwizardApp(options)

@@ -1,0 +1,1 @@
+"""Screens: start, wizard, evidence detail, diagnosis, transcript, help, note."""

@@ -1,0 +1,289 @@
+"""Start: choose the source, the scope, the flow and the mode; or resume an unfinished session."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Select, Static
+
+from dropwizard.errors import DropwizardError
+from dropwizard.scope import Scope, parse_time
+from dropwizard.tui import keys
+from dropwizard.tui.backend import Resumable, StartRequest
+from dropwizard.tui.messages import SessionFailed, SessionOpened
+from dropwizard.tui.text import literal
+
+WINDOWS: tuple[tuple[str, str], ...] = (
+    ("All data", "all"),
+    ("Last 1 h", "-1h"),
+    ("Last 24 h", "-24h"),
+    ("Last 7 d", "-7d"),
+    ("Custom", "custom"),
+)
+OTHER_CSV = "__csv__"
+OTHER_MYSQL = "__mysql__"
+
+
+class StartScreen(Screen):
+    """Pick what to diagnose. Enter in any field (or F5) starts; Ctrl+R resumes."""
+
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings("start")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.resumable: Resumable | None = None
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        opts = self.app.options  # type: ignore[attr-defined]
+        req: StartRequest | None = opts.request
+        backend = self.app.backend  # type: ignore[attr-defined]
+        names = backend.source_names()
+        choices: list[tuple[str, str]] = [("demo (embedded sample data)", "demo")]
+        choices += [(f"{n}  ({uri})", n) for n, uri in names.items()]
+        choices += [("CSV file...", OTHER_CSV), ("MySQL URI...", OTHER_MYSQL)]
+        source = req.source if req else "demo"
+        sel_value, other = source, ""
+        if source not in {v for _, v in choices}:
+            sel_value = OTHER_MYSQL if source.startswith("mysql://") else OTHER_CSV
+            other = source
+        yield Static(Text("dropwizard - why do calls drop?", style="bold"), id="start-title")
+        with VerticalScroll(id="start-form"):
+            yield Static(id="resume-banner")
+            with Horizontal(classes="row"):
+                yield Label("Source", classes="field-label")
+                yield Select(
+                    choices,
+                    value=sel_value,
+                    allow_blank=False,
+                    id="source",
+                    compact=True,
+                    disabled=opts.source_locked,
+                )
+            with Horizontal(classes="row", id="other-row"):
+                yield Label("Path/URI", classes="field-label")
+                yield Input(
+                    other,
+                    placeholder="/path/cdr.csv or mysql://user@host:3306/vos3000",
+                    id="source-other",
+                    compact=True,
+                    disabled=opts.source_locked,
+                )
+            with Horizontal(classes="row"):
+                yield Label("Scope", classes="field-label")
+                with RadioSet(id="scope-kind", compact=True):
+                    yield RadioButton("Time window", value=True, id="kind-window")
+                    yield RadioButton("Gateway", id="kind-gateway")
+                    yield RadioButton("One call", id="kind-call")
+            with Horizontal(classes="row", id="window-row"):
+                yield Label("Window", classes="field-label")
+                yield Select(WINDOWS, value="all", allow_blank=False, id="window", compact=True)
+                yield Input(placeholder="since", id="since", compact=True)
+                yield Input(placeholder="until", id="until", compact=True)
+            with Horizontal(classes="row", id="gateway-row"):
+                yield Label("Gateway", classes="field-label")
+                yield Input(
+                    placeholder="gateway name, e.g. GW-PROVIDER-A", id="gateway", compact=True
+                )
+            with Horizontal(classes="row", id="call-row"):
+                yield Label("Call", classes="field-label")
+                yield Input(
+                    placeholder="NUMBER@TIME, e.g. 8613800138000@2026-11-28T14:05",
+                    id="call",
+                    compact=True,
+                )
+            with Horizontal(classes="row"):
+                yield Label("Flow", classes="field-label")
+                flows = backend.flow_names()
+                flow = req.flow if req and req.flow in flows else flows[0]
+                yield Select(
+                    [(f, f) for f in flows], value=flow, allow_blank=False, id="flow", compact=True
+                )
+            with Horizontal(classes="row"):
+                yield Label("Mode", classes="field-label")
+                with RadioSet(id="mode", compact=True):
+                    train = bool(req and req.mode == "train")
+                    yield RadioButton("Diagnose", value=not train, id="mode-diagnose")
+                    yield RadioButton("Train", value=train, id="mode-train")
+            with Horizontal(classes="row"):
+                yield Button("Start (F5)", id="start", variant="primary", compact=True)
+                yield Button("Resume (Ctrl+R)", id="resume", compact=True)
+            yield Static(id="start-error")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        blink = self.app.options.cursor_blink  # type: ignore[attr-defined]
+        for inp in self.query(Input):
+            inp.cursor_blink = blink
+        self._sync_rows()
+        self.query_one("#resume", Button).display = False
+        self.query_one("#resume-banner", Static).display = False
+        if self.app.options.offer_resume:  # type: ignore[attr-defined]
+            self._find_resumable()
+        if self.app.options.source_locked:  # type: ignore[attr-defined]
+            self.query_one("#scope-kind", RadioSet).focus()
+        else:
+            self.query_one("#source", Select).focus()
+
+    @work(thread=True, exclusive=True, group="start-scan", exit_on_error=False)
+    def _find_resumable(self) -> None:
+        try:
+            found = self.app.backend.latest_unfinished()  # type: ignore[attr-defined]
+        except Exception:
+            found = None
+        if found is not None:
+            self.app.call_from_thread(self._offer_resume, found)
+
+    def _offer_resume(self, found: Resumable) -> None:
+        self.resumable = found
+        banner = self.query_one("#resume-banner", Static)
+        text = Text("Unfinished session: ", style="bold")
+        text.append(f"{found.flow or '?'} at step {found.node or '?'}")
+        if found.source:
+            text.append(f", source {found.source}")
+        if found.started:
+            text.append(f", started {found.started[:16].replace('T', ' ')}")
+        text.append(". Ctrl+R resumes it.")
+        banner.update(text)
+        banner.display = True
+        self.query_one("#resume", Button).display = True
+
+    # ------------------------------------------------------------------ form
+
+    def _scope_kind(self) -> str:
+        rs = self.query_one("#scope-kind", RadioSet)
+        idx = rs.pressed_index
+        return ("window", "gateway", "call")[idx if idx >= 0 else 0]
+
+    def _sync_rows(self) -> None:
+        kind = self._scope_kind()
+        self.query_one("#gateway-row").display = kind == "gateway"
+        self.query_one("#call-row").display = kind == "call"
+        self.query_one("#window-row").display = kind in ("window", "gateway")
+        custom = self.query_one("#window", Select).value == "custom"
+        self.query_one("#since", Input).display = custom
+        self.query_one("#until", Input).display = custom
+        src = self.query_one("#source", Select).value
+        self.query_one("#other-row").display = src in (OTHER_CSV, OTHER_MYSQL)
+
+    @on(RadioSet.Changed, "#scope-kind")
+    @on(Select.Changed)
+    def _changed(self) -> None:
+        self._sync_rows()
+
+    def build_request(self, now: datetime | None = None) -> StartRequest:
+        """The form as a StartRequest; raises DropwizardError with a one-line message."""
+        now = now or datetime.now(timezone.utc)
+        src = str(self.query_one("#source", Select).value)
+        if src in (OTHER_CSV, OTHER_MYSQL):
+            src = self.query_one("#source-other", Input).value.strip()
+            if not src:
+                raise DropwizardError("enter a CSV path or a mysql:// URI")
+        kind = self._scope_kind()
+        if kind == "call":
+            spec = self.query_one("#call", Input).value.strip()
+            scope = Scope.for_call(spec, now=now)
+        else:
+            window = str(self.query_one("#window", Select).value)
+            since = until = None
+            if window == "custom":
+                s = self.query_one("#since", Input).value.strip()
+                u = self.query_one("#until", Input).value.strip()
+                since = parse_time(s, now=now) if s else None
+                until = parse_time(u, now=now) if u else None
+            elif window != "all":
+                since, until = parse_time(window, now=now), now
+            gateway = None
+            if kind == "gateway":
+                gateway = self.query_one("#gateway", Input).value.strip()
+                if not gateway:
+                    raise DropwizardError("enter the gateway name")
+            scope = Scope(kind=kind, since=since, until=until, gateway=gateway)
+        flow = str(self.query_one("#flow", Select).value)
+        rs = self.query_one("#mode", RadioSet)
+        mode = "train" if rs.pressed_index == 1 else "diagnose"
+        return StartRequest(source=src, scope=scope, flow=flow, mode=mode)
+
+    # --------------------------------------------------------------- actions
+
+    def action_start(self) -> None:
+        if self.busy:
+            return
+        try:
+            req = self.build_request()
+        except DropwizardError as exc:
+            self.show_error(exc.message)
+            return
+        self.begin(req)
+
+    def begin(self, req: StartRequest) -> None:
+        """Open the session in a thread (a MySQL connect may take seconds)."""
+        self.busy = True
+        self.show_error("")
+        self.query_one("#start-error", Static).update(literal(f"Opening {req.source}..."))
+        self._open(req)
+
+    @work(thread=True, exclusive=True, group="open", exit_on_error=False)
+    def _open(self, req: StartRequest) -> None:
+        try:
+            session = self.app.backend.open_session(req)  # type: ignore[attr-defined]
+        except DropwizardError as exc:
+            self.post_message(SessionFailed(exc.message))
+            return
+        except Exception as exc:
+            self.post_message(SessionFailed(f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(SessionOpened(session, req.mode))
+
+    def action_resume(self) -> None:
+        if self.busy or self.resumable is None:
+            self.show_error("No unfinished session to resume.")
+            return
+        self.busy = True
+        self._resume(self.resumable)
+
+    @work(thread=True, exclusive=True, group="open", exit_on_error=False)
+    def _resume(self, found: Resumable) -> None:
+        try:
+            session = self.app.backend.resume_session(found.path)  # type: ignore[attr-defined]
+        except DropwizardError as exc:
+            self.post_message(SessionFailed(exc.message))
+            return
+        except Exception as exc:
+            self.post_message(SessionFailed(f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(SessionOpened(session))
+
+    @on(SessionOpened)
+    def _opened(self, msg: SessionOpened) -> None:
+        self.busy = False
+        self.app.open_wizard(msg.session, msg.mode)  # type: ignore[attr-defined]
+
+    @on(SessionFailed)
+    def _failed(self, msg: SessionFailed) -> None:
+        self.busy = False
+        self.show_error(msg.message)
+
+    def show_error(self, message: str) -> None:
+        err = self.query_one("#start-error", Static)
+        err.update(Text(message, style="bold") if message else Text(""))
+        err.set_class(bool(message), "-error")
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_start()
+
+    @on(Button.Pressed, "#start")
+    def _start_pressed(self) -> None:
+        self.action_start()
+
+    @on(Button.Pressed, "#resume")
+    def _resume_pressed(self) -> None:
+        self.action_resume()

@@ -1,0 +1,74 @@
+"""Text that came from a database, a log or a capture is rendered literally, never as markup."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+
+CELL_MAX = 60
+"""Longest table cell shown before it is cut."""
+
+STATUS_LABEL: dict[str, str] = {
+    "ok": " OK ",
+    "warn": "WARN",
+    "fail": "FAIL",
+    "error": "ERR ",
+    "skipped": "SKIP",
+    "running": " .. ",
+}
+"""Status words readable without colour (NO_COLOR, monochrome terminals)."""
+
+
+def status_value(status: Any) -> str:
+    """`Status.OK`, "ok" -> "ok"."""
+    return str(getattr(status, "value", status) or "").lower()
+
+
+def literal(value: Any, style: str = "") -> Text:
+    """Any value as literal text: brackets stay brackets."""
+    return Text(str(value), style=style)
+
+
+def clip(value: Any, limit: int = CELL_MAX) -> str:
+    """One-line text cut to `limit` characters with an ellipsis."""
+    text = "" if value is None else str(value)
+    text = text.replace("\r", " ").replace("\n", " ⏎ ").replace("\t", " ")
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 1)] + "…"
+
+
+def fmt_value(value: Any) -> str:
+    """A fact or cell value in a short readable form."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        if 0 < abs(value) < 1:
+            return f"{value:.3f}".rstrip("0").rstrip(".")
+        return f"{value:.1f}".rstrip("0").rstrip(".")
+    if isinstance(value, list | tuple):
+        return ", ".join(fmt_value(v) for v in value)
+    if value is None:
+        return "-"
+    return str(value)
+
+
+def duration_text(ms: float) -> str:
+    """How long a check took: `38 ms`, `2.4 s`."""
+    if not ms:
+        return ""
+    return f"{ms / 1000:.1f} s" if ms >= 1000 else f"{ms:.0f} ms"
+
+
+def rel_time(seconds: float) -> str:
+    """Time since the session started: `+02:05`."""
+    s = max(0, int(seconds))
+    return f"+{s // 60:02d}:{s % 60:02d}"
+
+
+def clock_text(iso: str | None) -> str:
+    """A stored UTC timestamp as shown: `2026-11-28 14:05:00Z`."""
+    if not iso:
+        return "?"
+    return str(iso).replace("T", " ")[:19] + "Z"

@@ -1,0 +1,1 @@
+"""Widgets: duration histogram, rejection sparkline, evidence views, status badges, path."""

@@ -1,0 +1,79 @@
+"""Tables found in evidence data: every list of records, capped and cut safely."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich import box
+from rich.table import Table
+
+from dropwizard.tui.text import clip, fmt_value, literal
+
+ROW_CAP = 500
+"""Rows kept per table in the detail screen."""
+
+
+@dataclass
+class TableData:
+    """A titled table of plain values."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+    total: int = 0
+
+
+def _records_table(title: str, records: list[Any]) -> TableData | None:
+    if records and all(isinstance(r, Mapping) for r in records):
+        cols: list[str] = []
+        for r in records[:ROW_CAP]:
+            for k in r:
+                if k not in cols:
+                    cols.append(str(k))
+        rows = [[r.get(c) for c in cols] for r in records[:ROW_CAP]]
+        return TableData(title, cols, rows, len(records))
+    if records and all(isinstance(r, list | tuple) for r in records):
+        width = max(len(r) for r in records)
+        cols = [f"#{i + 1}" for i in range(width)]
+        rows = [list(r) + [None] * (width - len(r)) for r in records[:ROW_CAP]]
+        return TableData(title, cols, rows, len(records))
+    return None
+
+
+def tables_in(data: Mapping[str, Any], prefix: str = "") -> list[TableData]:
+    """Every list of records (dicts or rows) in `data`, depth-first, plus mappings of scalars."""
+    out: list[TableData] = []
+    scalars: list[list[Any]] = []
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, list):
+            t = _records_table(name, value)
+            if t:
+                out.append(t)
+            elif value:
+                scalars.append([key, value])
+        elif isinstance(value, Mapping):
+            if value and all(not isinstance(v, Mapping | list) for v in value.values()):
+                rows = [[k, v] for k, v in value.items()]
+                out.append(TableData(name, ["key", "value"], rows, len(rows)))
+            else:
+                out.extend(tables_in(value, prefix=name + "."))
+        else:
+            scalars.append([key, value])
+    if scalars and not prefix:
+        out.insert(0, TableData("values", ["key", "value"], scalars, len(scalars)))
+    return out
+
+
+def rich_table(table: TableData, max_rows: int = 6, cell: int = 24) -> Table:
+    """A compact Rich table of the first rows; all cells literal."""
+    t = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, expand=False)
+    for c in table.columns:
+        t.add_column(literal(clip(c, cell)), overflow="ellipsis", no_wrap=True)
+    for row in table.rows[:max_rows]:
+        t.add_row(*(literal(clip(fmt_value(v), cell)) for v in row))
+    if table.total > max_rows:
+        t.caption = f"{max_rows} of {table.total} rows; v shows all"
+    return t

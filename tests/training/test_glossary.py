@@ -1,0 +1,72 @@
+"""The glossary covers what the issue names, each entry with a reference."""
+
+from __future__ import annotations
+
+import pytest
+
+from dropwizard.reference.q850 import CAUSES
+from dropwizard.training import glossary
+
+
+def test_every_entry_is_complete_and_unique() -> None:
+    entries = glossary.entries()
+    assert len(entries) >= 50
+    terms = [e.term for e in entries]
+    assert len(terms) == len(set(terms))
+    for e in entries:
+        assert e.text and e.reference, e.term
+        assert e.category in glossary.CATEGORIES, e.term
+
+
+@pytest.mark.parametrize("category", ["q850", "sip", "rfc4028", "conntrack", "nat", "vos3000"])
+def test_issue_categories_present(category: str) -> None:
+    assert len(glossary.entries(category)) >= 3
+
+
+@pytest.mark.parametrize("cause", [16, 17, 18, 19, 34, 38, 41, 102])
+def test_guide_q850_causes_explained_with_their_names(cause: int) -> None:
+    hits = [e for e in glossary.entries("q850") if e.term.startswith(f"Q.850 cause {cause}:")]
+    assert len(hits) == 1
+    name = hits[0].term.split(": ", 1)[1]
+    assert name.split()[0].lower() in CAUSES[cause].lower()
+
+
+@pytest.mark.parametrize("status", [408, 480, 486, 487, 503])
+def test_guide_sip_statuses_explained(status: int) -> None:
+    assert any(e.term.startswith(f"SIP {status} ") for e in glossary.entries("sip"))
+
+
+def test_rfc4028_teardown_rule_and_examples() -> None:
+    e = glossary.lookup("Session teardown time: SE - min(32, SE/3)")
+    assert e is not None
+    for se, at in ((1800, 1768), (3600, 3568), (600, 568), (90, 60)):
+        assert se - min(32, se // 3) == at
+        assert f"{se} -> {at} s" in e.text
+
+
+def test_conntrack_kernel_defaults() -> None:
+    stream = glossary.lookup("nf_conntrack_udp_timeout_stream")
+    udp = glossary.lookup("nf_conntrack_udp_timeout")
+    assert stream is not None and udp is not None
+    assert "120 s" in stream.text and "180 s" in stream.text and "5.0" in stream.text
+    assert "30 s" in udp.text
+
+
+def test_vos3000_menu_paths_verbatim() -> None:
+    terms = {e.term for e in glossary.entries("vos3000")}
+    assert "System Parameters -> Media -> RTP Timeout" in terms
+    assert "System Parameters -> SIP -> Session Timer" in terms
+
+
+def test_search_finds_by_term_then_text() -> None:
+    hits = glossary.search("32")
+    assert hits[0].term == "Timer H and the 32 s ACK timeout"
+    assert glossary.search("media proxy")[0].term == "Media proxy"
+    assert glossary.search("") == glossary.entries()
+    assert glossary.search("no-such-word-anywhere") == []
+
+
+def test_categories_in_display_order() -> None:
+    ids = [c for c, _ in glossary.categories()]
+    assert ids[0] == "q850"
+    assert set(ids) == {e.category for e in glossary.entries()}
