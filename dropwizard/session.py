@@ -82,7 +82,18 @@ def _latest_unfinished() -> Path | None:
             "file to resume"
         ) from None
     found = latest_unfinished()
-    return Path(found) if found else None
+    if found is None:
+        return None
+    return Path(getattr(found, "path", found))
+
+
+def _resolve_transcript(name: str | Path) -> Path:
+    """A transcript path, or a session id within the sessions directory."""
+    try:
+        from dropwizard.transcript.sessions import resolve_transcript
+    except ImportError:
+        return Path(name)
+    return Path(resolve_transcript(name))
 
 
 class Session:
@@ -199,7 +210,7 @@ class Session:
                     "'dropwizard run')"
                 )
             path = found
-        path = Path(path)
+        path = _resolve_transcript(path)
         events, _ = read_events(path)
         started = next((e for e in events if e.get("type") == "session_started"), None)
         if started is None:

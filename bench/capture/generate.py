@@ -1,6 +1,6 @@
 """Write a large pcap: N concurrent calls, SIP per call, 20 ms G.711 RTP both ways.
 
-    python bench/capture/generate.py OUT.pcap --packets 2000000 --calls 500
+python bench/capture/generate.py OUT.pcap --packets 2000000 --calls 500
 """
 
 from __future__ import annotations
@@ -55,18 +55,24 @@ def sip_msgs(i: int, caller: bytes, callee: bytes, cport: int, eport: int) -> di
 
     return {
         "invite": msg(
-            f"INVITE sip:{5000 + i}@10.0.0.2 SIP/2.0", "1 INVITE", sdp(c_ip, cport), False,
+            f"INVITE sip:{5000 + i}@10.0.0.2 SIP/2.0",
+            "1 INVITE",
+            sdp(c_ip, cport),
+            False,
             "Supported: timer\r\nSession-Expires: 1800\r\nUser-Agent: bench-gw\r\n",
         ),
         "trying": msg("SIP/2.0 100 Trying", "1 INVITE", to_tag=False),
         "ringing": msg("SIP/2.0 180 Ringing", "1 INVITE"),
         "ok": msg(
-            "SIP/2.0 200 OK", "1 INVITE", sdp(e_ip, eport),
+            "SIP/2.0 200 OK",
+            "1 INVITE",
+            sdp(e_ip, eport),
             extra="Session-Expires: 1800;refresher=uac\r\n",
         ),
         "ack": msg(f"ACK sip:{5000 + i}@10.0.0.2 SIP/2.0", "1 ACK"),
         "bye": msg(
-            f"BYE sip:{5000 + i}@10.0.0.2 SIP/2.0", "2 BYE",
+            f"BYE sip:{5000 + i}@10.0.0.2 SIP/2.0",
+            "2 BYE",
             extra='Reason: Q.850;cause=16;text="Normal call clearing"\r\n',
         ),
         "bye_ok": msg("SIP/2.0 200 OK", "2 BYE"),

@@ -1,10 +1,10 @@
 """Capture analysis: SIP dialogs and RTP streams from pcap/pcapng files.
 
-    from dropwizard.capture import analyse_file
-    result = analyse_file("call.pcap")      # CaptureResult; raises CaptureError
-    result.calls, result.streams, result.options, result.findings, result.warnings
-    result.facts                            # the `capture.analysis` facts
-    result.to_dict()                        # the JSON of `dropwizard capture --format json`
+from dropwizard.capture import analyse_file
+result = analyse_file("call.pcap")      # CaptureResult; raises CaptureError
+result.calls, result.streams, result.options, result.findings, result.warnings
+result.facts                            # the `capture.analysis` facts
+result.to_dict()                        # the JSON of `dropwizard capture --format json`
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from dropwizard.capture.network import (
     addr_str,
     ip_start,
 )
-from dropwizard.capture.reader import CaptureReader
+from dropwizard.capture.reader import MAX_RECORD, CaptureReader
 from dropwizard.capture.rtp import STATIC_PT, RtpStream
 from dropwizard.capture.sdp import Sdp
 from dropwizard.capture.sip import SipMessage, looks_like_sip, parse_message
@@ -130,21 +130,76 @@ class Analyser:
             self.warnings.extend(reader.warnings)
         self.load.finish()
         if self.frag.pending:
-            self.warnings.append(
-                f"{len(self.frag.pending)} fragmented datagrams never completed"
-            )
+            self.warnings.append(f"{len(self.frag.pending)} fragmented datagrams never completed")
         if self.malformed:
             self.warnings.append(f"{self.malformed} packets could not be decoded as SIP")
 
     def _loop(self, reader: CaptureReader) -> None:
+        opened = reader.open_pcap()
+        if opened is None:
+            self._loop_records(reader)
+            return
+        linktype, mult, rec = opened
         flows_get = self.flows.get
         rtp_hdr = RTP_HDR
-        slow = self._slow
+        slow = self._slow_safe
+        rtpflow = RtpFlow
+        eth = linktype == 1
+        n = 0
+        first = None
+        t = 0.0
+        for buf, pos in reader.pcap_chunks():
+            size = len(buf)
+            while pos + 16 <= size:
+                ts_s, ts_f, incl, _orig = rec(buf, pos)
+                off = pos + 16
+                end = off + incl
+                if end > size or incl > MAX_RECORD:
+                    break
+                pos = end
+                n += 1
+                t = ts_s + ts_f * mult
+                if (
+                    eth
+                    and incl >= 54
+                    and buf[off + 12] == 8
+                    and buf[off + 13] == 0
+                    and buf[off + 14] == 0x45
+                    and buf[off + 23] == 17
+                    and not (buf[off + 20] & 0x3F or buf[off + 21])
+                ):
+                    fl = flows_get(buf[off + 26 : off + 38])
+                    if fl is not None and fl.__class__ is rtpflow:
+                        b0, b1, seq, ts, ssrc = rtp_hdr(buf, off + 42)
+                        if b0 & 0xC0 == 0x80:
+                            if b1 < 200 or b1 > 206:
+                                if ssrc == fl.cur_ssrc:
+                                    fl.cur.add(t, b1, seq, ts)
+                                else:
+                                    fl.stream(ssrc).add(t, b1, seq, ts)
+                            else:
+                                self._rtcp_mux(fl)
+                        continue
+                if first is None:
+                    first = t
+                slow(t, linktype, buf, off, end)
+            reader.consumed = pos
+            if first is None and n:
+                first = rec(buf, 0)[0] + rec(buf, 0)[1] * mult
+        self.packets = n
+        if n:
+            self.first_t = first
+            self.last_t = t
+
+    def _loop_records(self, reader: CaptureReader) -> None:
+        flows_get = self.flows.get
+        rtp_hdr = RTP_HDR
+        slow = self._slow_safe
         rtpflow = RtpFlow
         n = 0
         first = None
         t = 0.0
-        for t, lt, buf, off, end in reader.records():
+        for t, lt, buf, off, end in reader.pcapng_records():
             n += 1
             if first is None:
                 first = t
@@ -165,14 +220,17 @@ class Analyser:
                             else:
                                 self._rtcp_mux(fl)
                         continue
-            try:
-                slow(t, lt, buf, off, end)
-            except (ValueError, IndexError, KeyError, struct.error, UnicodeError, OverflowError):
-                self.malformed += 1
+            slow(t, lt, buf, off, end)
         self.packets = n
         if first is not None:
             self.first_t = first
             self.last_t = t
+
+    def _slow_safe(self, t: float, lt: int, buf: bytes, off: int, end: int) -> None:
+        try:
+            self._slow(t, lt, buf, off, end)
+        except (ValueError, IndexError, KeyError, struct.error, UnicodeError, OverflowError):
+            self.malformed += 1
 
     # --- slow path ----------------------------------------------------------------------
     def _slow(self, t: float, lt: int, buf: bytes, off: int, end: int) -> None:
@@ -225,7 +283,9 @@ class Analyser:
             if o <= pend:
                 self._l4(t, src, dst, nxt, buf, o, pend)
 
-    def _l4(self, t: float, src: bytes, dst: bytes, proto: int, buf: bytes, o: int, end: int) -> None:
+    def _l4(
+        self, t: float, src: bytes, dst: bytes, proto: int, buf: bytes, o: int, end: int
+    ) -> None:
         if proto == 17:
             if end - o < 8:
                 return
@@ -274,10 +334,22 @@ class Analyser:
                 self._sip(t, src, dst, sport, dport, data, "udp")
 
     def _classify(
-        self, key: bytes, src: bytes, dst: bytes, sport: int, dport: int, buf: bytes, o: int, end: int
+        self,
+        key: bytes,
+        src: bytes,
+        dst: bytes,
+        sport: int,
+        dport: int,
+        buf: bytes,
+        o: int,
+        end: int,
     ) -> Any:
         size = end - o
-        if sport in SIP_PORTS or dport in SIP_PORTS or (size > 12 and looks_like_sip(buf[o : o + 16])):
+        if (
+            sport in SIP_PORTS
+            or dport in SIP_PORTS
+            or (size > 12 and looks_like_sip(buf[o : o + 16]))
+        ):
             self._remember(key, SIP_FLOW)
             return SIP_FLOW
         if size < 8 or buf[o] & 0xC0 != 0x80:
@@ -335,7 +407,15 @@ class Analyser:
             self.flows_by_addr.setdefault(a, []).append(key)
 
     def _tcp(
-        self, t: float, src: bytes, dst: bytes, sport: int, dport: int, seq: int, flags: int, data: bytes
+        self,
+        t: float,
+        src: bytes,
+        dst: bytes,
+        sport: int,
+        dport: int,
+        seq: int,
+        flags: int,
+        data: bytes,
     ) -> None:
         key = src + dst + sport.to_bytes(2, "big") + dport.to_bytes(2, "big")
         st = self.tcp.get(key)

@@ -189,9 +189,7 @@ class Call:
                 self.ack_t = t
         elif method == "BYE":
             if self.bye is None:
-                self.bye = Ending(
-                    "BYE", t, side, src, dst, self._reasons(msg), cseq
-                )
+                self.bye = Ending("BYE", t, side, src, dst, self._reasons(msg), cseq)
         elif method == "CANCEL" and self.cancel is None:
             self.cancel = Ending("CANCEL", t, side, src, dst, self._reasons(msg), cseq)
         if not self.from_uri and method in ("BYE", "INVITE", "UPDATE"):
@@ -224,9 +222,7 @@ class Call:
         if mse.isdigit():
             self.min_se = int(mse)
 
-    def _response(
-        self, t: float, msg: SipMessage, cseq: int, cmethod: str
-    ) -> tuple[str, bool]:
+    def _response(self, t: float, msg: SipMessage, cseq: int, cmethod: str) -> tuple[str, bool]:
         status = msg.status or 0
         key = (cseq, cmethod)
         txn = self.txns.get(key)

@@ -25,14 +25,19 @@ def clock(t: float | None) -> str:
     return dt.strftime("%H:%M:%S.") + f"{dt.microsecond // 1000:03d}"
 
 
+PRIVATE_NETS = tuple(
+    ipaddress.ip_network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+)
+
+
 def is_private(addr: str) -> bool:
+    """RFC 1918, carrier-grade NAT (RFC 6598) and unique-local IPv6 addresses."""
     try:
         ip = ipaddress.ip_address(addr.strip("[]"))
     except ValueError:
         return False
-    if ip.version == 4 and ip in ipaddress.ip_network("100.64.0.0/10"):
-        return True
-    return ip.is_private and not ip.is_loopback and not ip.is_link_local
+    return any(ip.version == n.version and ip in n for n in PRIVATE_NETS)
 
 
 def _ip(addr: str) -> str:
@@ -150,9 +155,7 @@ def _session_timer(
         if c.answered_t is None:
             continue
         refreshes = c.refreshes()
-        unanswered = [
-            r for r in refreshes if not r["answered"] or r["status"] in (408, 481)
-        ]
+        unanswered = [r for r in refreshes if not r["answered"] or r["status"] in (408, 481)]
         st = c.session_timer()
         near = False
         if c.bye is not None and st and st["teardown_at"] is not None:
@@ -177,7 +180,9 @@ def _session_timer(
                 )
             for r in after_bad[:3]:
                 status = f"answered {r['status']}" if r["answered"] else "never answered"
-                parts.append(f"refresh {r['method']} from the {r['by']} at {clock(r['at'])} {status};")
+                parts.append(
+                    f"refresh {r['method']} from the {r['by']} at {clock(r['at'])} {status};"
+                )
             base = c.last_good_refresh()
             parts.append(f"BYE from the {c.bye.by} at {clock(c.bye.t)}")
             if base is not None:
@@ -373,7 +378,7 @@ def _flood(load: dict[str, Any]) -> Finding | None:
         return None
     lines = []
     thr = load["flood_pps_threshold"]
-    busy = [s for s in load["sources"] if s["busy_seconds"] >= 3 or s["peak_pps"] >= 5 * thr]
+    busy = [s for s in load["sources"] if s["busy_seconds"] >= 3]
     for s in busy[:EVIDENCE_CAP]:
         lines.append(
             f"{s['src']} sent {s['packets']} SIP packets, peak {s['peak_pps']}/s, "

@@ -43,7 +43,9 @@ def capture_analysis(ctx: GatherContext, params: Mapping[str, Any]) -> Evidence:
             )
     findings = result.findings
     worst = max((f.severity.rank for f in findings), default=-1)
-    status = Status.FAIL if worst >= 3 else (Status.WARN if worst == 2 or result.warnings else Status.OK)
+    status = (
+        Status.FAIL if worst >= 3 else (Status.WARN if worst == 2 or result.warnings else Status.OK)
+    )
     s = result.summary
     summary = (
         f"{s['calls']} calls, {s['answered']} answered, {s['streams']} RTP streams in "

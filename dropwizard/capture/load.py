@@ -23,7 +23,8 @@ SCANNER_UAS = (
     "svmap",
 )
 UNANSWERED_AFTER_S = 32.0
-"""An OPTIONS with no answer within Timer F (64*T1) counts as unanswered."""
+"""An OPTIONS with no answer counts as unanswered once the next one to the same target was sent,
+or after Timer F (64*T1); the last ones of a capture stay pending until then."""
 
 
 @dataclass
@@ -46,8 +47,9 @@ class OptionsTarget:
         streak = best = 0
         start = best_start = best_end = None
         pending = 0
+        last_sent = self.txns[-1][0] if self.txns else 0.0
         for s, a, _st in self.txns:
-            if a is None and capture_end - s < UNANSWERED_AFTER_S:
+            if a is None and s >= last_sent and capture_end - s < UNANSWERED_AFTER_S:
                 pending += 1
                 continue
             if a is None:
@@ -186,11 +188,7 @@ class LoadTracker:
             s.in_second = 0
 
     def flooding(self) -> list[tuple[str, SourceLoad]]:
-        return [
-            (ip, s)
-            for ip, s in self.sources.items()
-            if s.busy_seconds >= 3 or (s.peak_pps >= 5 * self.flood_pps)
-        ]
+        return [(ip, s) for ip, s in self.sources.items() if s.busy_seconds >= 3]
 
     def summary(self, duration: float) -> dict[str, Any]:
         top = sorted(self.sources.items(), key=lambda kv: -kv[1].packets)[:10]

@@ -6,11 +6,10 @@ is the captured packet inside a shared chunk; callers must not keep `buf`.
 
 from __future__ import annotations
 
-import gzip
 import os
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from dropwizard.capture.errors import CaptureError
@@ -49,8 +48,11 @@ class CaptureReader:
         head = raw.read(4)
         self.compressed = head[:2] == GZIP_MAGIC
         raw.seek(0)
-        self._f: BinaryIO = gzip.GzipFile(fileobj=raw, mode="rb") if self.compressed else raw
+        self._f: BinaryIO | _Gunzip = _Gunzip(raw) if self.compressed else raw
         self._raw = raw
+        self.consumed = 0
+        self._head = b""
+        self.pcap_rec: Callable[[bytes, int], tuple[int, ...]] = struct.Struct("<IIII").unpack_from
 
     def close(self) -> None:
         self._f.close()
@@ -65,16 +67,21 @@ class CaptureReader:
     def _read(self, n: int) -> bytes:
         try:
             data = self._f.read(n)
-        except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
+        except (EOFError, zlib.error, OSError) as exc:
             if self.bytes_read == 0:
                 raise CaptureError(
                     f"{self.path}: damaged gzip data ({exc}); decompress it with gzip -d to check"
                 ) from None
             self.warnings.append(
-                f"compressed data ends early after {self.bytes_read} bytes ({exc}): results so far"
+                f"compressed data damaged after {self.bytes_read} bytes ({exc}): results so far"
             )
             return b""
         self.bytes_read += len(data)
+        if not data and isinstance(self._f, _Gunzip) and self._f.cut:
+            self.warnings.append(
+                f"compressed data ends early after {self.bytes_read} bytes: results so far"
+            )
+            self._f.cut = False
         return data
 
     def records(self) -> Iterator[Record]:
@@ -95,6 +102,70 @@ class CaptureReader:
             f"{self.path}: not a pcap or pcapng capture (starts with {magic.hex()}); "
             "record one with tcpdump -w FILE"
         )
+
+    def pcap_chunks(self) -> Iterator[tuple[bytes, int]]:
+        """For a classic pcap: yields `(buf, pos)`; the caller walks records from `pos` and sets
+        `self.consumed` to the offset of the first record it could not finish."""
+        if self.format != "pcap":
+            raise ValueError("not a pcap file")
+        read = self._read
+        buf = b""
+        pos = 0
+        offset = 24
+        while True:
+            chunk = read(CHUNK)
+            if not chunk:
+                break
+            buf = buf[pos:] + chunk if pos < len(buf) else chunk
+            self.consumed = 0
+            yield buf, 0
+            pos = self.consumed
+            if pos + 16 <= len(buf):
+                incl = self.pcap_rec(buf, pos)[2]
+                if incl > MAX_RECORD:
+                    self.warnings.append(
+                        f"corrupt record header at byte {offset + pos} (claims {incl} bytes): "
+                        "results so far"
+                    )
+                    return
+            offset += pos
+        if pos < len(buf):
+            self.warnings.append(
+                f"file ends mid-packet at byte {offset + pos} "
+                f"({len(buf) - pos} bytes of a last record): results so far"
+            )
+
+    def open_pcap(self) -> tuple[int, float, Callable[[bytes, int], tuple[int, ...]]] | None:
+        """Read the header; for a classic pcap returns (linktype, seconds per unit, record
+        unpacker) and `pcap_chunks` may be used; None for pcapng (use `records`)."""
+        head = self._read(24)
+        self._head = head
+        if len(head) < 4:
+            raise CaptureError(
+                f"{self.path}: empty or not a capture (pcap or pcapng expected, "
+                "record one with tcpdump -w FILE)"
+            )
+        magic = head[:4]
+        if magic == PCAPNG_SHB:
+            self.format = "pcapng"
+            return None
+        if magic not in PCAP_MAGICS:
+            raise CaptureError(
+                f"{self.path}: not a pcap or pcapng capture (starts with {magic.hex()}); "
+                "record one with tcpdump -w FILE"
+            )
+        if len(head) < 24:
+            raise CaptureError(f"{self.path}: pcap header cut short ({len(head)} of 24 bytes)")
+        self.format = "pcap"
+        order, mult = PCAP_MAGICS[magic]
+        linktype = struct.unpack(order + "I", head[20:24])[0] & 0x0FFFFFFF
+        self.linktypes.add(linktype)
+        self.pcap_rec = struct.Struct(order + "IIII").unpack_from
+        return linktype, mult, self.pcap_rec
+
+    def pcapng_records(self) -> Iterator[Record]:
+        """Records of a pcapng file after `open_pcap` returned None."""
+        return self._pcapng(self._head)
 
     def _pcap(self, head: bytes) -> Iterator[Record]:
         if len(head) < 24:
@@ -242,6 +313,51 @@ class CaptureReader:
                 break
             if code == 9 and length >= 1 and pos + 5 <= end:
                 v = buf[pos + 4]
-                return 2.0 ** -(v & 0x7F) if v & 0x80 else 10.0 ** -v
+                return 2.0 ** -(v & 0x7F) if v & 0x80 else 10.0**-v
             pos += 4 + ((length + 3) & ~3)
         return 1e-6
+
+
+class _Gunzip:
+    """Streaming gzip reader that keeps what it decompressed when the file is cut short."""
+
+    RAW = 1 << 20
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.d = zlib.decompressobj(31)
+        self.pending = b""
+        self.cut = False
+        self.done = False
+
+    def read(self, n: int) -> bytes:
+        out = [self.pending] if self.pending else []
+        have = len(self.pending)
+        self.pending = b""
+        while have < n and not self.done:
+            chunk = self.raw.read(self.RAW)
+            if not chunk:
+                tail = self.d.flush()
+                if tail:
+                    out.append(tail)
+                    have += len(tail)
+                if not self.d.eof:
+                    self.cut = True
+                self.done = True
+                break
+            data = self.d.decompress(chunk)
+            while self.d.eof and self.d.unused_data:
+                rest = self.d.unused_data
+                self.d = zlib.decompressobj(31)
+                data += self.d.decompress(rest)
+            if data:
+                out.append(data)
+                have += len(data)
+        joined = b"".join(out)
+        if len(joined) > n:
+            self.pending = joined[n:]
+            joined = joined[:n]
+        return joined
+
+    def close(self) -> None:
+        self.raw.close()

@@ -229,14 +229,9 @@ def facts(
         out["rtp_stopped_calls"] = sum(1 for v in verdicts.values() if v["stopped"])
         out["one_way_calls"] = sum(1 for v in verdicts.values() if v["one_way"])
         out["both_stopped_calls"] = sum(1 for v in verdicts.values() if v["both_stopped"])
-    out["refresh_unanswered"] = sum(
-        1 for c in calls for r in c.refreshes() if not r["answered"]
-    )
+    out["refresh_unanswered"] = sum(1 for c in calls for r in c.refreshes() if not r["answered"])
     out["missing_ack"] = sum(
-        1
-        for f in result.findings
-        if f.id == "ack_timeout"
-        for _ in f.data.get("call_ids", [])
+        1 for f in result.findings if f.id == "ack_timeout" for _ in f.data.get("call_ids", [])
     )
     if result.options:
         out["options_unanswered_streak"] = max(

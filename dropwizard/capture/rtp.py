@@ -61,7 +61,7 @@ class RtpStream:
         "max_seq",
         "packets",
         "pt",
-        "pt_counts",
+        "pt_switches",
         "receiver",
         "sender",
         "src",
@@ -83,7 +83,7 @@ class RtpStream:
         self.late = 0
         self.cn_packets = 0
         self.pt = -1
-        self.pt_counts: dict[int, int] = {}
+        self.pt_switches = 0
         self.last_pt = -1
         self.clock = 0
         self.first = 0.0
@@ -102,9 +102,9 @@ class RtpStream:
 
     def add(self, t: float, b1: int, seq: int, ts: int) -> None:
         """Account one packet: arrival time, second header byte, sequence, RTP timestamp."""
-        pt = b1 & 0x7F
         n = self.packets
         self.packets = n + 1
+        pt = b1 & 0x7F
         if n == 0:
             self.first = self.last = t
             self.base_seq = self.max_seq = seq
@@ -121,28 +121,35 @@ class RtpStream:
             if self.last_pt != CN_PT and delta > self.max_gap:
                 self.max_gap = delta
                 self.gap_at = self.last
-        d = (seq - self.max_seq) & 0xFFFF
-        if d == 0:
-            self.duplicates += 1
-            return
-        if d < 0x8000:
-            if seq < self.max_seq:
+        max_seq = self.max_seq
+        if seq == ((max_seq + 1) & 0xFFFF):
+            if seq == 0:
                 self.cycles += 0x10000
             self.max_seq = seq
-            self.window = ((self.window << d) | 1) & WINDOW_MASK
+            self.window = ((self.window << 1) | 1) & WINDOW_MASK
         else:
-            back = 0x10000 - d
-            if back < 64:
-                bit = 1 << back
-                if self.window & bit:
-                    self.duplicates += 1
-                    return
-                self.window |= bit
-            self.late += 1
+            d = (seq - max_seq) & 0xFFFF
+            if d == 0:
+                self.duplicates += 1
+                return
+            if d < 0x8000:
+                if seq < max_seq:
+                    self.cycles += 0x10000
+                self.max_seq = seq
+                self.window = ((self.window << d) | 1) & WINDOW_MASK
+            else:
+                back = 0x10000 - d
+                if back < 64:
+                    bit = 1 << back
+                    if self.window & bit:
+                        self.duplicates += 1
+                        return
+                    self.window |= bit
+                self.late += 1
         if pt != self.last_pt:
             if pt == CN_PT:
                 self.cn_packets += 1
-            self.pt_counts[pt] = self.pt_counts.get(pt, 0) + 1
+            self.pt_switches += 1
             self.last_pt = pt
             self.last = t
             self.last_ts = ts
@@ -157,7 +164,8 @@ class RtpStream:
             dd = delta * clock - dts
             if dd < 0:
                 dd = -dd
-            j = self.jitter + (dd - self.jitter) / 16.0
+            j = self.jitter
+            j += (dd - j) * 0.0625
             self.jitter = j
             self.jitter_sum += j
             if j > self.max_jitter:

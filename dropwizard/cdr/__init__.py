@@ -1,0 +1,56 @@
+"""CDR sources (VOS3000 MySQL, CSV exports, the demo day) and the analytics run on them.
+
+    from dropwizard.cdr import open_source
+    src = open_source("demo")      # or "export.csv", "mysql://report@127.0.0.1:3306/vos3000"
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from dropwizard.cdr.base import CdrSource, QueryCancelled, QueryTimeout, SourceError
+from dropwizard.errors import InputError
+
+__all__ = ["CdrSource", "QueryCancelled", "QueryTimeout", "SourceError", "open_source"]
+
+
+@lru_cache(maxsize=1)
+def _demo_tuples() -> tuple[tuple[Any, ...], ...]:
+    from dropwizard.cdr.demo import DEMO_CALLS, DEMO_DAY, DEMO_FAULTS, DEMO_SEED, generate_tuples
+
+    return tuple(
+        generate_tuples(seed=DEMO_SEED, day=DEMO_DAY, calls=DEMO_CALLS, faults=DEMO_FAULTS)
+    )
+
+
+def open_source(
+    spec: str, config: Any = None, *, max_seconds: float = 30.0, password: str | None = None
+) -> CdrSource:
+    """Open `demo`, a CSV path (.csv, .csv.gz), a mysql:// URI, or a source named in the config."""
+    spec = (spec or "").strip()
+    if not spec:
+        raise InputError("no CDR source given: use demo, a CSV export, or mysql://USER@HOST:PORT/DB")
+    if spec == "demo":
+        from dropwizard.cdr.demo import GENERATED
+        from dropwizard.cdr.duck import DuckSource
+
+        return DuckSource.from_tuples(_demo_tuples(), GENERATED, max_seconds=max_seconds)
+    if spec.lower().startswith("mysql://"):
+        from dropwizard.cdr.mysql import MysqlSource
+
+        return MysqlSource(spec, max_seconds=max_seconds, password=password)
+    sources = getattr(config, "sources", None) or {}
+    if spec in sources:
+        return open_source(sources[spec], None, max_seconds=max_seconds, password=password)
+    path = Path(spec).expanduser()
+    if path.name.lower().endswith((".csv", ".csv.gz", ".txt")) or path.is_file():
+        from dropwizard.cdr.duck import DuckSource
+
+        return DuckSource.from_csv(path, max_seconds=max_seconds)
+    known = ", ".join(sorted(sources)) or "none configured"
+    raise InputError(
+        f"unknown source {spec!r}: use demo, a .csv/.csv.gz export, mysql://USER@HOST:PORT/DB, "
+        f"or a configured source name ({known})"
+    )

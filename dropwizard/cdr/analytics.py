@@ -164,6 +164,8 @@ class Summary:
     problem: dict[Any, int] = field(default_factory=lambda: defaultdict(int))
     drops: dict[tuple[str, str], dict[int, int]] = field(default_factory=dict)
     """(side, gateway) -> {duration s: drops}; ("all", "") holds every drop."""
+    drops_102: dict[tuple[str, str], dict[int, int]] = field(default_factory=dict)
+    """As `drops`, only the drops whose normalised cause is Q.850 102."""
     drops_proxied: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     """(side, gateway) -> [drops with rtpforward known, of which proxied]"""
 
@@ -227,6 +229,9 @@ def summarise(prof: Profile) -> Summary:
             for side, gw in (("caller", cgw), ("callee", pgw), ("all", "")):
                 h = s.drops.setdefault((side, gw), defaultdict(int))
                 h[hkey] += n
+                if cause.q850 == 102:
+                    h2 = s.drops_102.setdefault((side, gw), defaultdict(int))
+                    h2[hkey] += n
                 px = s.drops_proxied.setdefault((side, gw), [0, 0])
                 if rtp is not None:
                     px[0] += n

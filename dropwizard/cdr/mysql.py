@@ -43,3 +43,326 @@ def parse_mysql_uri(spec: str) -> MysqlTarget:
     return MysqlTarget(
         user=unquote(u.username or "root"), host=u.hostname or "127.0.0.1", port=port, database=db
     )
+
+
+import configparser  # noqa: E402
+import getpass  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from datetime import date, datetime, timedelta, timezone  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import pymysql  # noqa: E402
+
+from dropwizard.cdr.base import (  # noqa: E402
+    CdrSource,
+    QueryCancelled,
+    QueryTimeout,
+    SourceError,
+    TablePlan,
+)
+from dropwizard.cdr.schema import TABLE_RE, ColumnMap, check_table  # noqa: E402
+from dropwizard.cdr.sql import Stmt, guard  # noqa: E402
+from dropwizard.errors import SourceUnreachable  # noqa: E402
+
+PASSWORD_ENV = "DROPWIZARD_MYSQL_PASSWORD"
+DATABASES = ("vos3000", "vos3000db")
+ER_ACCESS_DENIED = 1045
+ER_BAD_DB = 1049
+ER_QUERY_INTERRUPTED = 1317
+ER_STATEMENT_TIMEOUT = 1969
+ER_QUERY_TIMEOUT = 3024
+CONNECT_ERRORS = (2003, 2005, 2006, 2013)
+
+
+def mycnf_password(path: Path | None = None) -> str | None:
+    """`password` of the [client] group of ~/.my.cnf (quotes stripped), or None."""
+    path = path or Path(os.path.expanduser("~/.my.cnf"))
+    if not path.is_file():
+        return None
+    cp = configparser.RawConfigParser(allow_no_value=True, strict=False)
+    try:
+        cp.read(path, encoding="utf-8")
+    except (configparser.Error, OSError, UnicodeDecodeError):
+        return None
+    for group in ("client", "mysql"):
+        if cp.has_option(group, "password"):
+            value = cp.get(group, "password") or ""
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1]
+            return value
+    return None
+
+
+def resolve_password(explicit: str | None) -> tuple[str | None, str]:
+    """(password, where it came from): explicit, environment, ~/.my.cnf, or (None, 'none')."""
+    if explicit is not None:
+        return explicit, "explicit"
+    env = os.environ.get(PASSWORD_ENV)
+    if env is not None:
+        return env, "environment"
+    cnf = mycnf_password()
+    if cnf is not None:
+        return cnf, "~/.my.cnf"
+    return None, "none"
+
+
+class MysqlSource(CdrSource):
+    """VOS3000 CDRs in MySQL 5.0+ or MariaDB: daily `e_cdr_YYYYMMDD` tables plus the bare `e_cdr`."""
+
+    kind = "mysql"
+    dialect = "mysql"
+
+    def __init__(
+        self, spec: str, *, max_seconds: float = 30.0, password: str | None = None,
+        prompt: bool | None = None,
+    ) -> None:
+        super().__init__()
+        self.target = parse_mysql_uri(spec)
+        self.max_seconds = float(max_seconds)
+        pw, self.password_source = resolve_password(password)
+        interactive = sys.stdin.isatty() if prompt is None else prompt
+        self.conn = self._connect_with_password(pw, interactive)
+        self.thread_id = self.conn.thread_id()
+        self._running = False
+        self._killed_for: str | None = None
+        self._lock = threading.Lock()
+        ver = self._simple("SELECT VERSION()")[0][0]
+        self.version = str(ver)
+        self.mariadb = "mariadb" in self.version.lower()
+        nums = re.findall(r"\d+", self.version)
+        self.version_tuple = tuple(int(x) for x in nums[:3]) + (0,) * (3 - len(nums[:3]))
+        self.database = self._pick_database()
+        self._simple(f"USE `{self.database}`")
+        self.tables = self._list_tables()
+        self._columns: dict[str, ColumnMap] = {}
+
+    # connection ---------------------------------------------------------------------------
+    def _connect(self, password: str) -> pymysql.connections.Connection:
+        t = self.target
+        return pymysql.connect(
+            host=t.host, port=t.port, user=t.user, password=password, charset="utf8",
+            connect_timeout=5, read_timeout=self.max_seconds + 15, write_timeout=30,
+            autocommit=True, local_infile=False, client_flag=0,
+        )
+
+    def _connect_with_password(self, pw: str | None, interactive: bool) -> Any:
+        where = f"{self.target.host}:{self.target.port}"
+        try:
+            self._password = pw or ""
+            return self._connect(self._password)
+        except pymysql.err.OperationalError as exc:
+            code = exc.args[0] if exc.args else 0
+            if code == ER_ACCESS_DENIED and pw is None and interactive:
+                self._password = getpass.getpass(f"MySQL password for {self.target.user}@{where}: ")
+                try:
+                    return self._connect(self._password)
+                except pymysql.MySQLError as exc2:
+                    raise self._translate_connect(exc2) from None
+            raise self._translate_connect(exc) from None
+        except pymysql.MySQLError as exc:
+            raise self._translate_connect(exc) from None
+
+    def _translate_connect(self, exc: Exception) -> Exception:
+        where = f"{self.target.host}:{self.target.port}"
+        code = exc.args[0] if exc.args else 0
+        if code == ER_ACCESS_DENIED:
+            return InputError(
+                f"MySQL at {where} refused user {self.target.user!r} (access denied; password "
+                f"from {self.password_source}): set it in ~/.my.cnf [client] or {PASSWORD_ENV}"
+            )
+        if code in CONNECT_ERRORS or isinstance(exc, OSError):
+            return SourceUnreachable(
+                f"cannot reach MySQL at {where}: check host and port; VOS3000 binds MySQL to "
+                "127.0.0.1, so run dropwizard on the switch or through an SSH tunnel (ssh -L)"
+            )
+        msg = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
+        return InputError(f"MySQL at {where}: {msg.splitlines()[0]}")
+
+    def _simple(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Internal metadata statements (SHOW/SELECT/USE on validated names)."""
+        if not sql.startswith("USE "):
+            guard(sql)
+        with self.conn.cursor() as cur:
+            cur.execute(sql, params or None)
+            return list(cur.fetchall())
+
+    def _pick_database(self) -> str:
+        where = f"{self.target.host}:{self.target.port}"
+        if self.target.database:
+            try:
+                have = self._simple("SHOW DATABASES LIKE %s", (self.target.database,))
+            except pymysql.MySQLError as exc:
+                raise self._translate_connect(exc) from None
+            if not have:
+                raise InputError(
+                    f"database {self.target.database!r} does not exist on {where}: leave it out "
+                    "of the URI to detect vos3000 or vos3000db"
+                )
+            return self.target.database
+        names = [r[0] for r in self._simple("SHOW DATABASES")]
+        ordered = [d for d in DATABASES if d in names] + [
+            d for d in names if d not in DATABASES and d not in (
+                "information_schema", "mysql", "performance_schema", "sys")
+        ]
+        for db in ordered:
+            if not re.fullmatch(r"[A-Za-z0-9_$]{1,64}", db):
+                continue
+            if self._simple(f"SHOW TABLES FROM `{db}` LIKE 'e\\_cdr%%'"):
+                return db
+        raise SourceError(
+            f"no database with e_cdr tables on {where} (looked for vos3000, vos3000db): "
+            "name it in the URI, mysql://USER@HOST:PORT/DB"
+        )
+
+    def _list_tables(self) -> list[str]:
+        rows = self._simple("SHOW TABLES LIKE 'e\\_cdr%%'")
+        tables = sorted(r[0] for r in rows if TABLE_RE.match(str(r[0])))
+        if not tables:
+            raise SourceError(
+                f"database {self.database!r} on {self.target.host}:{self.target.port} has no "
+                "e_cdr or e_cdr_YYYYMMDD tables: is this the VOS3000 database?"
+            )
+        return tables
+
+    # CdrSource ------------------------------------------------------------------------------
+    def describe(self) -> str:
+        return f"mysql://{self.target.user}@{self.target.host}:{self.target.port}/{self.database}"
+
+    def columns(self, table: str) -> ColumnMap:
+        check_table(table)
+        if table not in self._columns:
+            rows = self._simple(f"SHOW COLUMNS FROM {table}")
+            self._columns[table] = ColumnMap.detect(
+                [str(r[0]) for r in rows], where=f"{self.describe()} table {table}"
+            )
+        return self._columns[table]
+
+    def default_window(self) -> tuple[datetime | None, datetime | None]:
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+        return now - timedelta(hours=24), now
+
+    def plan(self, since: datetime | None, until: datetime | None) -> list[TablePlan]:
+        if since is None or until is None:
+            d_since, d_until = self.default_window()
+            since, until = since or d_since, until or d_until
+        assert since is not None and until is not None
+        first: date = (since - timedelta(days=1)).date()
+        last: date = (until + timedelta(days=1)).date()
+        daily: list[str] = []
+        day = first
+        while day <= last:
+            name = f"e_cdr_{day:%Y%m%d}"
+            if name in self.tables:
+                daily.append(name)
+            day += timedelta(days=1)
+        plans = [TablePlan(t) for t in daily]
+        if "e_cdr" in self.tables:
+            lo, hi = int(since.timestamp() * 1000), int(until.timestamp() * 1000)
+            cm = self.columns("e_cdr")
+            s = cm.expr("stoptime")
+            hit = self.execute(
+                Stmt(f"SELECT 1 FROM e_cdr WHERE {s} >= %s AND {s} < %s LIMIT 1", [lo, hi], "e_cdr")
+            )
+            if hit:
+                plans.append(TablePlan("e_cdr", exclude=tuple(daily)))
+        if not plans:
+            self.notes.append(
+                f"no CDR table covers {since:%Y-%m-%d} .. {until:%Y-%m-%d} in {self.database} "
+                f"(newest: {self.tables[-1]})"
+            )
+        return plans
+
+    def _limited(self, sql: str) -> str:
+        n = self.max_seconds
+        if self.mariadb and self.version_tuple >= (10, 1, 1):
+            return f"SET STATEMENT max_statement_time={n:g} FOR {sql}"
+        if not self.mariadb and self.version_tuple >= (5, 7, 8) and sql.lstrip()[:6].upper() == "SELECT":
+            head, rest = sql.lstrip()[:6], sql.lstrip()[6:]
+            return f"{head} /*+ MAX_EXECUTION_TIME({int(n * 1000)}) */{rest}"
+        return sql
+
+    def execute(self, stmt: Stmt) -> list[tuple[Any, ...]]:
+        guard(stmt.sql)
+        sql = self._limited(stmt.sql)
+        self._killed_for = None
+        watchdog = threading.Timer(self.max_seconds + 1.0, self._kill, args=("timeout",))
+        t0 = time.perf_counter()
+        with self._lock:
+            self._running = True
+            watchdog.start()
+            try:
+                with self.conn.cursor() as cur:
+                    cur.execute(sql, stmt.params or None)
+                    rows = list(cur.fetchall())
+            except pymysql.MySQLError as exc:
+                raise self._translate_query(exc, stmt) from None
+            finally:
+                self._running = False
+                watchdog.cancel()
+        self.stats.statements += 1
+        self.stats.rows_received += len(rows)
+        self.stats.seconds += time.perf_counter() - t0
+        self.stats.log.append(f"{stmt.label}: {len(rows)} rows in {time.perf_counter() - t0:.2f} s")
+        return rows
+
+    def _translate_query(self, exc: Exception, stmt: Stmt) -> Exception:
+        code = exc.args[0] if exc.args else 0
+        label = stmt.label or "query"
+        if code in (ER_STATEMENT_TIMEOUT, ER_QUERY_TIMEOUT) or (
+            code in (ER_QUERY_INTERRUPTED, 2013) and self._killed_for == "timeout"
+        ):
+            if code == 2013:
+                self._reconnect()
+            return QueryTimeout(
+                f"{label} on {self.target.host}:{self.target.port} was cut after "
+                f"{self.max_seconds:g} s (raise --max-seconds or narrow --since/--until)"
+            )
+        if code == ER_QUERY_INTERRUPTED:
+            return QueryCancelled(f"{label} cancelled (KILL QUERY)")
+        if code in CONNECT_ERRORS:
+            return SourceUnreachable(
+                f"lost MySQL at {self.target.host}:{self.target.port} during {label}: "
+                "check the server and the network, then run again"
+            )
+        msg = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
+        return SourceError(f"{label} failed on {self.target.host}:{self.target.port}: {msg}")
+
+    def _reconnect(self) -> None:
+        try:
+            self.conn.close()
+        except Exception:
+            pass
+        self.conn = self._connect(self._password)
+        self.thread_id = self.conn.thread_id()
+        self._simple(f"USE `{self.database}`")
+
+    def _kill(self, why: str) -> None:
+        """KILL QUERY the running statement from a second connection."""
+        if not self._running:
+            return
+        self._killed_for = why
+        try:
+            other = self._connect(self._password)
+        except pymysql.MySQLError:
+            return
+        try:
+            with other.cursor() as cur:
+                cur.execute("KILL QUERY %s", (int(self.thread_id),))
+        except pymysql.MySQLError:
+            pass
+        finally:
+            other.close()
+
+    def cancel(self) -> None:
+        self._kill("cancel")
+
+    def close(self) -> None:
+        self._kill("cancel")
+        try:
+            self.conn.close()
+        except Exception:
+            pass

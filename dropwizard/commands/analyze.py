@@ -1,16 +1,211 @@
-"""`dropwizard analyze`."""
+"""`dropwizard analyze`: CDR analytics and findings without a screen (text, Markdown, JSON)."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from contextlib import nullcontext
+from typing import Any
 
-from dropwizard.errors import DropwizardError
+from dropwizard.errors import EXIT_OK, EXIT_THRESHOLD, InputError
+from dropwizard.scope import Scope, iso, parse_time
+
+SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1, "info": 0}
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("analyze", help="(not built yet)")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p = sub.add_parser(
+        "analyze",
+        help="analyse CDRs and print findings (text, markdown, json)",
+        description="Analyse VOS3000 CDRs: release causes, drop durations, provider rejections, "
+        "retry chains; print findings most important first.",
+    )
+    p.add_argument("--source", help="demo, a CSV export (.csv/.csv.gz), mysql://USER@HOST:PORT/DB, "
+                   "or a configured source name")
+    p.add_argument("--since", help="window start: ISO 8601 (UTC unless offset) or relative (-24h)")
+    p.add_argument("--until", help="window end: ISO 8601 or relative (default: now / end of data)")
+    p.add_argument("--gateway", help="only calls through this gateway (either side)")
+    p.add_argument("--call", metavar="NUMBER@TIME", help="look up one reported call (±2 min)")
+    p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    p.add_argument("--fail-on", choices=("high", "medium"), default=None,
+                   help="exit 1 when a finding of this severity or higher is found")
+    p.add_argument("--max-seconds", type=float, default=30.0,
+                   help="server-side time limit per SQL statement (default 30)")
+
+
+def _scope(args: argparse.Namespace) -> Scope:
+    since = parse_time(args.since) if args.since else None
+    until = parse_time(args.until) if args.until else None
+    if since and until and since >= until:
+        raise InputError(f"--since {args.since} is not before --until {args.until}")
+    if args.call:
+        return Scope.for_call(args.call)
+    if args.gateway is not None:
+        if not args.gateway.strip():
+            raise InputError("--gateway is empty: give a gateway name as shown in the CDRs")
+        return Scope(kind="gateway", since=since, until=until, gateway=args.gateway)
+    return Scope(kind="window", since=since, until=until)
+
+
+def _flow(config: Any) -> Any:
+    try:
+        from dropwizard.wizard.loader import find_flow
+
+        return find_flow("call-drop", config)
+    except Exception:
+        return None
+
+
+def report(a: Any) -> dict[str, Any]:
+    """The DESIGN.md JSON object (plus gateways, causes, call and notes)."""
+    s = a.summary
+    out: dict[str, Any] = {
+        "source": a.source,
+        "window": {"since": iso(a.since), "until": iso(a.until)},
+        "totals": a.totals(),
+        "findings": [f.to_dict() for f in a.findings],
+        "gateways": [g.to_dict() for g in sorted(s.gateways.values(), key=lambda g: (g.side, g.name))],
+        "causes": [
+            {"cause": k, "calls": v, "answered": s.causes_answered.get(k, 0)}
+            for k, v in sorted(s.causes.items(), key=lambda kv: (-kv[1], str(kv[0])))
+        ],
+    }
+    if a.gateway:
+        out["gateway"] = a.gateway
+    if a.call is not None:
+        out["call"] = a.call
+    if a.notes:
+        out["notes"] = a.notes
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
-    raise DropwizardError("'dropwizard analyze' is not built yet")
+    from dropwizard.cdr import open_source
+    from dropwizard.cdr.service import analyse
+    from dropwizard.config import load_config
+
+    if not args.source:
+        raise InputError("analyze needs --source: demo, a CSV export, or mysql://USER@HOST:PORT/DB")
+    if args.max_seconds <= 0:
+        raise InputError("--max-seconds must be positive")
+    scope = _scope(args)
+    config = load_config()
+    progress = sys.stderr.isatty()
+    status = _status if progress else (lambda _msg: nullcontext())
+    with status(f"opening {args.source}"):
+        src = open_source(args.source, config, max_seconds=args.max_seconds)
+    try:
+        with status("analysing CDRs"):
+            a = analyse(src, scope, _flow(config))
+    finally:
+        src.close()
+    for note in a.notes:
+        print(f"dropwizard: note: {note}", file=sys.stderr)
+    rep = report(a)
+    if args.format == "json":
+        print(json.dumps(rep, ensure_ascii=False, indent=2))
+    elif args.format == "markdown":
+        print(markdown(rep))
+    else:
+        text(rep)
+    if args.fail_on:
+        need = SEVERITY_RANK[args.fail_on]
+        if any(SEVERITY_RANK[f["severity"]] >= need for f in rep["findings"]):
+            return EXIT_THRESHOLD
+    return EXIT_OK
+
+
+def _status(msg: str) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True).status(msg)
+
+
+def _pct(a: int, b: int) -> str:
+    return f"{a / b:.1%}" if b else "-"
+
+
+def markdown(rep: dict[str, Any]) -> str:
+    t = rep["totals"]
+    w = rep["window"]
+    lines = [
+        f"# CDR analysis: {rep['source']}",
+        "",
+        f"Window: {w['since'] or 'start'} .. {w['until'] or 'end'}"
+        + (f", gateway {rep['gateway']}" if rep.get("gateway") else ""),
+        "",
+        f"Calls {t['calls']}, answered {t['answered']} ({_pct(t['answered'], t['calls'])}), "
+        f"failed {t['failed']}, dropped {t['dropped']}.",
+        "",
+        "## Findings",
+        "",
+    ]
+    if not rep["findings"]:
+        lines.append("No findings.")
+    for f in rep["findings"]:
+        where = f" ({f['side']} gateway {f['gateway']})" if f.get("gateway") else ""
+        lines += [f"### [{f['severity'].upper()}] {f['title']}{where}", "",
+                  f"`{f['id']}`, confidence {f['confidence']:.2f}, {f['calls']} calls", ""]
+        lines += [f"- {e}" for e in f["evidence"]]
+        if f["recommendations"]:
+            lines += ["", "Recommendations:", ""] + [f"- {r}" for r in f["recommendations"]]
+        lines.append("")
+    if rep.get("call"):
+        lines += ["## Reported call", "", "| start | stop | caller gw | callee gw | hold s | "
+                  "ended by | cause |", "|---|---|---|---|---|---|---|"]
+        for leg in rep["call"]["legs"]:
+            lines.append(f"| {leg['start']} | {leg['stop']} | {leg['caller_gateway']} | "
+                         f"{leg['callee_gateway']} | {leg['holdtime']} | {leg['direction']} | "
+                         f"{leg['cause_label']} |")
+        lines.append("")
+    lines += ["## Gateways", "", "| side | gateway | calls | ASR | ACD s | dropped |",
+              "|---|---|---|---|---|---|"]
+    for g in rep["gateways"]:
+        lines.append(f"| {g['side']} | {g['gateway']} | {g['calls']} | {g['asr']:.1%} | "
+                     f"{g['acd_s']} | {g['dropped']} |")
+    return "\n".join(lines)
+
+
+def text(rep: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console()
+    t = rep["totals"]
+    w = rep["window"]
+    con.print(f"[bold]{rep['source']}[/]  {w['since'] or 'start'} .. {w['until'] or 'end'}"
+              + (f"  gateway {rep['gateway']}" if rep.get("gateway") else ""))
+    con.print(f"calls {t['calls']}  answered {t['answered']} ({_pct(t['answered'], t['calls'])})  "
+              f"failed {t['failed']}  dropped {t['dropped']}")
+    if rep.get("call"):
+        c = rep["call"]
+        tab = Table(title=f"Call {c['number']} around {c['at']}", show_lines=False)
+        for col in ("start", "stop", "caller gw", "callee gw", "hold s", "ended by", "cause"):
+            tab.add_column(col)
+        for leg in c["legs"]:
+            tab.add_row(leg["start"] or "", leg["stop"] or "", leg["caller_gateway"],
+                        leg["callee_gateway"], str(leg["holdtime"]), leg["direction"] or "?",
+                        leg["cause_label"])
+        con.print(tab if c["legs"] else "[yellow]no CDR of that number within ±2 min[/]")
+    tab = Table(title="Findings")
+    for col in ("severity", "finding", "gateway", "calls", "title"):
+        tab.add_column(col)
+    colours = {"high": "red", "medium": "yellow", "low": "cyan", "info": "green"}
+    for f in rep["findings"]:
+        tab.add_row(f"[{colours[f['severity']]}]{f['severity']}[/]", f["id"], f.get("gateway") or "-",
+                    str(f["calls"]), f["title"])
+    con.print(tab)
+    for f in rep["findings"]:
+        con.print(f"\n[bold]{f['title']}[/] ({f['id']}, confidence {f['confidence']:.2f})")
+        for e in f["evidence"]:
+            con.print(f"  - {e}")
+        for r in f["recommendations"]:
+            con.print(f"  > {r}")
+    gt = Table(title="Gateways")
+    for col in ("side", "gateway", "calls", "ASR", "ACD s", "dropped"):
+        gt.add_column(col)
+    for g in rep["gateways"]:
+        gt.add_row(g["side"], g["gateway"], str(g["calls"]), f"{g['asr']:.1%}", str(g["acd_s"]),
+                   str(g["dropped"]))
+    con.print(gt)

@@ -60,9 +60,7 @@ def run(args: argparse.Namespace) -> int:
 def _console() -> Any:
     from rich.console import Console
 
-    return Console(
-        highlight=False, width=None if sys.stdout.isatty() else 140, soft_wrap=False
-    )
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 140, soft_wrap=False)
 
 
 def _short(text: str | None, n: int) -> str:
@@ -106,8 +104,18 @@ def render_text(data: dict[str, Any], *, ladders: bool) -> None:
         con.print(Text(f"warning: {w}", style="yellow"))
     if data["calls"]:
         t = Table(title=f"Calls ({len(data['calls'])})", title_justify="left", expand=False)
-        for col in ("Call-ID", "From", "To", "Setup", "Final", "PDD ms", "Talk s", "Ended by",
-                    "Media caller→callee / callee→caller", "Findings"):
+        for col in (
+            "Call-ID",
+            "From",
+            "To",
+            "Setup",
+            "Final",
+            "PDD ms",
+            "Talk s",
+            "Ended by",
+            "Media caller→callee / callee→caller",
+            "Findings",
+        ):
             t.add_column(col, overflow="fold")
         for c in data["calls"]:
             ended = "-"
@@ -116,7 +124,11 @@ def render_text(data: dict[str, Any], *, ladders: bool) -> None:
                 ended = f"{'BYE' if c['bye'] else 'CANCEL'} {e['by'] or '?'}"
                 if e["reason"]:
                     ended += f" {e['reason']}"
-            final = f"{c['final_status']}" if c["final_status"] else ("(partial)" if c["partial"] else "-")
+            final = (
+                f"{c['final_status']}"
+                if c["final_status"]
+                else ("(partial)" if c["partial"] else "-")
+            )
             t.add_row(
                 _short(c["call_id"], 28),
                 _short(c["from"], 22),
@@ -153,8 +165,18 @@ def render_text(data: dict[str, Any], *, ladders: bool) -> None:
     streams += [dict(s, call_id=None) for s in data["orphan_streams"]]
     if streams:
         t = Table(title=f"RTP streams ({len(streams)})", title_justify="left")
-        for col in ("Source", "Destination", "SSRC", "Codec", "Packets", "Lost", "Jitter ms",
-                    "Max gap s", "Stopped s", "Call"):
+        for col in (
+            "Source",
+            "Destination",
+            "SSRC",
+            "Codec",
+            "Packets",
+            "Lost",
+            "Jitter ms",
+            "Max gap s",
+            "Stopped s",
+            "Call",
+        ):
             t.add_column(col, overflow="fold")
         for st in streams[:500]:
             t.add_row(

@@ -20,15 +20,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def check_source(spec: str, config: object) -> None:
-    """Open and close the source so an unreachable one fails before the screen starts."""
-    try:
-        from dropwizard.cdr import open_source
-    except ImportError:  # pragma: no cover - the CDR package is part of the product
+    """Fail before the screen starts when the source named on the command line cannot work.
+
+    The demo needs no check; a CSV file must exist; a MySQL source is connected to (and closed).
+    """
+    from pathlib import Path
+
+    sources = getattr(config, "sources", None) or {}
+    target = sources.get(spec, spec)
+    if target == "demo":
         return
-    src = open_source(spec, config)
-    close = getattr(src, "close", None)
-    if callable(close):
-        close()
+    if not target.lower().startswith("mysql://"):
+        path = Path(target).expanduser()
+        if not path.is_file():
+            raise InputError(
+                f"--source {spec}: no such CSV file {str(path)!r} (give a .csv/.csv.gz export, "
+                "mysql://USER@HOST:PORT/DB, demo, or a source name from the config file)"
+            )
+        return
+    from dropwizard.cdr import open_source
+
+    src = open_source(target, config)
+    src.close()
 
 
 def check_flow(name: str, config: object) -> None:
@@ -57,7 +70,6 @@ def run(args: argparse.Namespace) -> int:
     source = "demo" if args.demo else args.source
     check_flow(args.flow, config)
     if source:
-        source = config.sources.get(source, source) if source != "demo" else source
         check_source(source, config)
     from dropwizard.tui.factory import make_app
 

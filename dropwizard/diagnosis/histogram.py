@@ -17,7 +17,7 @@ from dropwizard.cdr.sql import MAX_HOLD
 
 SPIKE_MIN = 5
 BAND_MIN = 8
-BAND_MIN_ONSET = 10
+BAND_MIN_ONSET = 15
 SPIKE_BG_RADIUS = 60
 
 
@@ -52,12 +52,17 @@ class Band:
 class Hist:
     """A dense view of a sparse {duration: count} histogram with prefix sums."""
 
-    def __init__(self, counts: dict[int, int]) -> None:
+    def __init__(self, counts: dict[int, int], without: tuple[int, ...] = ()) -> None:
         self.n = MAX_HOLD + 2
         arr = [0] * self.n
         for d, c in counts.items():
             if 0 < d < self.n:
                 arr[d] += c
+        for d in without:
+            for x in (d - 1, d, d + 1):
+                if 0 < x < self.n:
+                    arr[x] = 0
+        self.counts = counts
         self.arr = arr
         self.pre = [0, *accumulate(arr)]
         self.total = self.pre[-1]
@@ -133,19 +138,20 @@ def find_band(h: Hist) -> Band | None:
     # background level before the onset, per bin
     pre_bins = min(120, start - 1)
     bg = h.sum(start - pre_bins, start) / max(1, pre_bins)
-    # the band ends where 90 % of its excess (within 15 min) has been seen
+    # the band ends where 90 % of the drops within 15 min of the onset have been seen
     horizon = min(MAX_HOLD + 1, start + 900)
-    excess_total = h.sum(start, horizon) - bg * (horizon - start)
+    total = h.sum(start, horizon)
     end = start
-    acc = 0.0
+    acc = 0
     for x in range(start, horizon):
-        acc += h.arr[x] - bg
+        acc += h.arr[x]
         end = x
-        if acc >= 0.9 * excess_total:
+        if acc >= 0.9 * total:
             break
     calls = h.sum(start, end + 1)
     expected = bg * (end + 1 - start)
     z = _z(calls, expected)
-    if calls < BAND_MIN or z < 4:
+    post10, pre10 = h.sum(start, start + 10), h.sum(start - 10, start)
+    if calls < BAND_MIN or z < 5 or post10 < 3 * pre10 + 4:
         return None
     return Band(start=start, end=end, calls=calls, expected=expected, z=z)

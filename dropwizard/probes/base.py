@@ -203,8 +203,8 @@ class Result:
 ProbeFn = Callable[[ProbeContext], Result]
 
 
-def skipped_missing(binary: str, **kw: Any) -> Result:
-    hint = install_hint(binary)
+def skipped_missing(binary: str, host: Host | None = None, **kw: Any) -> Result:
+    hint = host.why_missing(binary) if host is not None else install_hint(binary)
     return Result(Status.SKIPPED, hint, advice=[hint], **kw)
 
 

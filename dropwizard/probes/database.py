@@ -167,9 +167,8 @@ def probe(pc: ProbeContext) -> Result:
                 for r in cur.fetchall():
                     rec = dict(zip(cols, r, strict=False))
                     comment = str(rec.get("comment") or "")
-                    if "crash" in comment.lower() or (
-                        rec.get("engine") is None and "repair" in comment.lower()
-                    ):
+                    broken = rec.get("engine") is None and comment and comment.upper() != "VIEW"
+                    if "crash" in comment.lower() or broken:
                         crashed.append(str(rec.get("name")))
                 facts["crashed_tables"] = len(crashed)
                 data["crashed"] = crashed

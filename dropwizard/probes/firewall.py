@@ -277,7 +277,7 @@ def probe(pc: ProbeContext) -> Result:
     have_ipt = host.which("iptables-save") is not None
     have_nft = host.which("nft") is not None
     if not have_ipt and not have_nft:
-        return skipped_missing("iptables-save", data={"also_missing": "nft"})
+        return skipped_missing("iptables-save", pc.host, data={"also_missing": "nft"})
     rulesets: list[tuple[str, dict[str, Chain], list[str]]] = []
     raw: list[str] = []
     failures: list[str] = []

@@ -155,6 +155,10 @@ class Host(ABC):
         """A path this process can open for `path` on the host, or None (remote hosts)."""
         return None
 
+    def why_missing(self, binary: str) -> str:
+        """Why `binary` cannot run here, with what to install."""
+        return install_hint(binary)
+
     def read_file(
         self, path: str, max_bytes: int = DEFAULT_MAX_BYTES, *, tail: bool = False
     ) -> str:
@@ -342,12 +346,24 @@ def run_local(
 
 
 class LocalHost(Host):
-    """This machine. Files are read below `root` (default `/`); commands run here."""
+    """This machine. Files are read below `root` (default `/`).
 
-    def __init__(self, root: str | os.PathLike[str] = "/") -> None:
+    Commands run only when the root is `/` (or `run_commands=True`): a directory standing in for
+    another machine's `/` says nothing about this machine's commands.
+    """
+
+    def __init__(
+        self, root: str | os.PathLike[str] = "/", *, run_commands: bool | None = None
+    ) -> None:
         self.files = _RootedFiles(root)
         self.root = self.files.root
         self.name = "localhost" if str(self.root) == "/" else f"localhost:{self.root}"
+        self.run_commands = str(self.root) == "/" if run_commands is None else run_commands
+
+    def why_missing(self, binary: str) -> str:
+        if not self.run_commands:
+            return f"{binary} not run: {self.root} is a directory standing in for /"
+        return install_hint(binary)
 
     def run(
         self,
@@ -359,6 +375,8 @@ class LocalHost(Host):
         umask: int = -1,
     ) -> RunResult:
         args = [str(a) for a in argv]
+        if not self.run_commands:
+            return RunResult(argv=args, rc=127, missing_binary=True)
         found = self.which(args[0]) if args and "/" not in args[0] else None
         if found:
             args = [found, *args[1:]]
@@ -378,6 +396,8 @@ class LocalHost(Host):
         return self.files.stat(path)
 
     def which(self, binary: str) -> str | None:
+        if not self.run_commands:
+            return None
         if "/" in binary:
             return binary if os.access(binary, os.X_OK) else None
         path = os.environ.get("PATH", os.defpath)

@@ -74,10 +74,10 @@ def seconds_param(pc: ProbeContext, default: float) -> float:
 def precheck(pc: ProbeContext) -> Result | None:
     """Skip with what is needed when tcpdump, root or a live host is missing."""
     if pc.host.which("tcpdump") is None:
-        return skipped_missing("tcpdump")
+        return skipped_missing("tcpdump", pc.host)
     if not pc.host.is_root():
         return skipped_root("tcpdump needs root to capture")
-    if not isinstance(pc.host, LocalHost) or str(pc.host.root) != "/":
+    if not isinstance(pc.host, LocalHost) or not pc.host.run_commands:
         return Result(
             Status.SKIPPED,
             f"captures need the live host; {pc.host.name} is a snapshot (pass pcap=FILE to analyse one)",
@@ -93,9 +93,9 @@ def capture(
     seconds: float,
     snaplen: int,
     count: int | None = None,
+    iface: str = "any",
 ) -> Capture | Result:
     """Run tcpdump for at most `seconds` (and `count` packets) into a private 0600 pcap."""
-    iface = parse_interface(pc.param("interface", pc.config.interface), interfaces(pc))
     base = pc.config.capture_dir
     if base:
         Path(base).mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -132,7 +132,7 @@ def capture(
         os.chmod(path, 0o600)
     err = run.stderr
     if run.missing_binary:
-        return skipped_missing("tcpdump")
+        return skipped_missing("tcpdump", pc.host)
     if "operation not permitted" in err.lower() or "you don't have permission" in err.lower():
         return skipped_root("tcpdump could not open the interface", raw=run.raw())
     if not os.path.exists(path):
@@ -198,10 +198,11 @@ def obtain(
         if local is None or not local.is_file():
             raise InputError(f"pcap {given!r}: no such file on {pc.host.name}")
         return Obtained(path=str(local), data={"pcap": str(local), "given": True}, advice=[])
+    iface = parse_interface(pc.param("interface", pc.config.interface), interfaces(pc))
     skip = precheck(pc)
     if skip is not None:
         return skip
-    cap = capture(pc, name, bpf, seconds=seconds, snaplen=snaplen, count=count)
+    cap = capture(pc, name, bpf, seconds=seconds, snaplen=snaplen, count=count, iface=iface)
     if isinstance(cap, Result):
         return cap
     return Obtained(

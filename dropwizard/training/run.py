@@ -86,15 +86,18 @@ def open_scenario_source(sc: Scenario) -> Any:
     )
 
 
-def scenario_context(sc: Scenario, *, config: Any = None, flow: Any = None) -> Any:
-    """A GatherContext over the scenario: generated CDRs, the recorded host, the capture."""
+def scenario_context(
+    sc: Scenario, *, config: Any = None, flow: Any = None, source: Any = None
+) -> Any:
+    """A GatherContext over the scenario: generated CDRs (or `source`, already opened over
+    them), the recorded host, the capture."""
     from dropwizard.gather import GatherContext
     from dropwizard.probes.host import RecordedHost
 
     host = RecordedHost(sc.host_dir) if sc.host_dir else None
     return GatherContext(
         scope=scenario_scope(sc),
-        source=open_scenario_source(sc),
+        source=source if source is not None else open_scenario_source(sc),
         source_spec=f"scenario:{sc.id}",
         host=host,
         capture_path=str(sc.capture) if sc.capture else None,
@@ -128,7 +131,7 @@ class TrainingRun:
     visits: list[_Visit] = field(default_factory=list)
     _current: _Visit | None = None
     _last_wrong: tuple[_Visit, str] | None = None
-    _loose_hints: int = 0
+    owns_source: bool = True
 
     @classmethod
     def open(
@@ -141,14 +144,17 @@ class TrainingRun:
         transcript: str | Path | None = None,
         registry: Any = None,
         trainee: str | None = None,
+        source: Any = None,
     ) -> TrainingRun:
-        """Load the scenario's flow, generate its CDRs, serve its recorded host; nothing runs here."""
+        """Load the scenario's flow, generate its CDRs, serve its recorded host; nothing runs on
+        this machine. `source` reuses a source opened by `open_scenario_source` (it is not
+        closed by `close()` then)."""
         from dropwizard.training.recorded import training_registry
         from dropwizard.training.scenario import scenario_flow
         from dropwizard.wizard.engine import Engine
 
         flow = scenario_flow(scenario, config)
-        ctx = scenario_context(scenario, config=config, flow=flow)
+        ctx = scenario_context(scenario, config=config, flow=flow, source=source)
         emit = None
         if transcript is not None:
             from dropwizard.transcript.log import TranscriptLog
@@ -183,6 +189,7 @@ class TrainingRun:
             clock=clock,
             trainee=who,
             emit=emit,
+            owns_source=source is None,
         )
 
     # -- walking -------------------------------------------------------------------------
@@ -309,10 +316,11 @@ class TrainingRun:
         """The walk reached every true finding (and, when both name one, the right gateway)."""
         found = {f.id: f for f in self.engine.findings}
         want = self.scenario.diagnosis
-        if not all(fid in found for fid in want.findings):
+        hits = [fid for fid in want.findings if fid in found]
+        if not hits or (want.match == "all" and len(hits) < len(want.findings)):
             return False
         if want.gateway:
-            for fid in want.findings:
+            for fid in hits:
                 gw = getattr(found[fid], "gateway", None)
                 if gw and gw != want.gateway:
                     return False
@@ -322,9 +330,7 @@ class TrainingRun:
         return [v.record.decision for v in self.visits if v.record.decision.attempts]
 
     def score(self) -> Score:
-        return compute_score(
-            self.decisions(), self.diagnosis_correct(), self.rules, extra_hints=self._loose_hints
-        )
+        return compute_score(self.decisions(), self.diagnosis_correct(), self.rules)
 
     @property
     def debrief(self) -> str:
@@ -357,10 +363,13 @@ class TrainingRun:
         )
 
     def close(self) -> None:
-        """Close the generated source."""
-        close = getattr(self.ctx.source, "close", None)
+        """Close the generated source (unless it was handed in) and the transcript."""
+        close = getattr(self.ctx.source, "close", None) if self.owns_source else None
         if close is not None:
             close()
+        log = getattr(self.emit, "__self__", None)
+        if log is not None and hasattr(log, "close") and not getattr(log, "closed", False):
+            log.close()
 
     # -- internals -----------------------------------------------------------------------
 

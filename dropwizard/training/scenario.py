@@ -30,7 +30,8 @@ host: host                    # recorded host directory (default: host/ when pre
 capture: capture.pcap         # optional
 params: {target: 127.0.0.1}   # session parameters for the probes (optional)
 diagnosis:                    # the true diagnosis
-  findings: [rtp_timeout]     # finding ids (DESIGN.md); a walk must reach one of them
+  findings: [rtp_timeout]     # finding ids (DESIGN.md)
+  match: all                  # all (default): reach every one; any: one of them is enough
   gateway: GW-NAT             # optional: the gateway at fault (null: the whole switch)
 expect: {start: gateway}      # optional: the right option where evidence does not decide
 hints:                        # per node id, cheapest first; `any` applies to every node
@@ -173,10 +174,14 @@ class Diagnosis:
     findings: list[str]
     gateway: str | None = None
     side: str | None = None
+    match: str = "all"
+    """`all`: a walk must reach every finding; `any`: one of them (faults one walk cannot both
+    reach, e.g. two faults on different gateways)."""
 
     def describe(self) -> str:
         where = f" on gateway {self.gateway}" if self.gateway else ""
-        return " + ".join(self.findings) + where
+        joint = " + " if self.match == "all" else " or "
+        return joint.join(self.findings) + where
 
 
 @dataclass
@@ -424,7 +429,7 @@ def _parse_diagnosis(raw: Any, chk: _Checker, parent: LineDict) -> Diagnosis | N
         chk.add(parent.line_of("diagnosis"), "`diagnosis` must be a mapping with `findings`")
         return None
     for key in raw:
-        if key not in ("findings", "gateway", "side"):
+        if key not in ("findings", "gateway", "side", "match"):
             chk.add(raw.line_of(key), f"unknown diagnosis key `{key}`")
     ids = raw.get("findings")
     if isinstance(ids, str):
@@ -441,9 +446,15 @@ def _parse_diagnosis(raw: Any, chk: _Checker, parent: LineDict) -> Diagnosis | N
     side = raw.get("side")
     if side is not None and side not in ("caller", "callee"):
         chk.add(raw.line_of("side"), "diagnosis `side` must be caller or callee")
+    match = raw.get("match", "all")
+    if match not in ("all", "any"):
+        chk.add(raw.line_of("match"), "diagnosis `match` must be all or any")
+        good = False
     if not good:
         return None
-    return Diagnosis(findings=[str(x) for x in ids], gateway=raw.get("gateway"), side=side)
+    return Diagnosis(
+        findings=[str(x) for x in ids], gateway=raw.get("gateway"), side=side, match=match
+    )
 
 
 def _str_map_of_lists(raw: Any, chk: _Checker, parent: LineDict, key: str) -> dict[str, list[str]]:
@@ -696,3 +707,40 @@ def check_all(config: Any = None) -> list[str]:
     for d in scenario_dirs(search_dirs(config)):
         problems += check_file(d, config)
     return problems
+
+
+def is_scenario_path(path: str | os.PathLike[str]) -> bool:
+    """A scenario.yaml, a scenario directory, or a directory of scenario directories."""
+    p = Path(path)
+    if p.is_file():
+        return p.name == SCENARIO_FILE
+    if not p.is_dir():
+        return False
+    return (p / SCENARIO_FILE).is_file() or bool(scenario_dirs([p]))
+
+
+def check_scenarios(
+    paths: Iterable[str | os.PathLike[str]] | None = None, config: Any = None
+) -> tuple[int, list[str]]:
+    """(scenarios checked, problems) for `dropwizard flows check`.
+
+    Without paths: every scenario found (shipped, then user flow directories' `scenarios/`).
+    A path may be a scenario.yaml, a scenario directory, a directory of scenario directories,
+    or a flow directory whose `scenarios/` subdirectory holds them.
+    """
+    if paths is None:
+        dirs = scenario_dirs(search_dirs(config))
+    else:
+        dirs = []
+        for raw in paths:
+            p = Path(raw)
+            if p.is_file() and p.name == SCENARIO_FILE:
+                dirs.append(p.parent)
+            elif (p / SCENARIO_FILE).is_file():
+                dirs.append(p)
+            elif p.is_dir():
+                dirs += scenario_dirs([p]) or scenario_dirs([p / "scenarios"])
+    problems: list[str] = []
+    for d in dirs:
+        problems += check_file(d, config)
+    return len(dirs), problems

@@ -56,6 +56,19 @@ _CALL_KEYS = ("call_id", "callid", "callercallid", "calleecallid", "softswitchca
 _TIME_KEYS = ("time", "at", "start", "starttime", "start_time", "ts")
 _CALLER_KEYS = ("caller", "callere164", "caller_number", "from")
 _CALLEE_KEYS = ("callee", "calleee164", "callee_number", "to")
+_DETAIL_KEYS = (
+    "holdtime",
+    "cause",
+    "cause_label",
+    "sip_status",
+    "endreason",
+    "direction",
+    "caller_gateway",
+    "callee_gateway",
+    "gateway",
+    "stop",
+)
+_NOISE_KEYS = frozenset({"flownofirst", "reason_header", "rtpforward"})
 
 
 # --------------------------------------------------------------------------- the report
@@ -92,6 +105,9 @@ def _normalise_finding(d: Mapping[str, Any]) -> tuple[dict[str, Any], Finding | 
         f = Finding.from_dict(dict(d))
     except (TypeError, ValueError):
         return dict(d), None
+    numbers_ok = isinstance(f.confidence, (int, float)) and isinstance(f.calls, int)
+    if not numbers_ok or isinstance(f.confidence, bool) or isinstance(f.calls, bool):
+        return dict(d), None
     return f.to_dict(), f
 
 
@@ -111,8 +127,10 @@ def _rank(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     def key(e: dict[str, Any]) -> tuple[Any, ...]:
         sev = e.get("severity")
         rank = Severity(sev).rank if sev in {s.value for s in Severity} else -1
-        conf = e.get("confidence") if isinstance(e.get("confidence"), (int, float)) else 0
-        calls = e.get("calls") if isinstance(e.get("calls"), int) else 0
+        conf = e.get("confidence")
+        conf = conf if isinstance(conf, (int, float)) and not isinstance(conf, bool) else 0
+        calls = e.get("calls")
+        calls = calls if isinstance(calls, int) and not isinstance(calls, bool) else 0
         return (-rank, -conf, -calls, str(e.get("id")))
 
     return ranked + sorted(others, key=key)
@@ -287,10 +305,16 @@ def sample_text(sample: Any) -> str:
     if kc or ke:
         who = f"{value_text(caller) if kc else '?'} -> {value_text(callee) if ke else '?'}"
         head = f"{head}, {who}" if head else who
+    if "cause_label" in sample:
+        used.add("cause")
+    if "sip_status" in sample:
+        used.add("endreason")
+    keys = [k for k in _DETAIL_KEYS if k in sample]
+    keys += sorted(k for k in sample if k not in _DETAIL_KEYS and k not in _NOISE_KEYS)
     rest = [
         f"{key} {value_text(sample[key])}"
-        for key in sorted(sample)
-        if key not in used and not isinstance(sample[key], (dict, list))
+        for key in keys
+        if key not in used and sample[key] is not None and not isinstance(sample[key], (dict, list))
     ]
     if rest:
         head = f"{head}; {', '.join(rest)}" if head else ", ".join(rest)
@@ -298,9 +322,32 @@ def sample_text(sample: Any) -> str:
 
 
 def samples_of(data: Any) -> list[Any]:
-    if isinstance(data, Mapping) and isinstance(data.get("samples"), list):
-        return data["samples"][:MAX_SAMPLES]
-    return []
+    """Sample calls in evidence or finding data, at most MAX_SAMPLES.
+
+    Read from `samples` (a list of calls or strings, or a dict of such lists by kind), the
+    reported call (`call.legs`, else `call.call`) and `call_ids` (a list of Call-IDs).
+    """
+    if not isinstance(data, Mapping):
+        return []
+    out: list[Any] = []
+    call = data.get("call")
+    if isinstance(call, Mapping):
+        legs = call.get("legs")
+        if isinstance(legs, list) and legs:
+            out += legs
+        elif isinstance(call.get("call"), Mapping):
+            out.append(call["call"])
+    samples = data.get("samples")
+    if isinstance(samples, list):
+        out += samples
+    elif isinstance(samples, Mapping):
+        for kind, items in sorted(samples.items()):
+            if isinstance(items, list):
+                out += [f"{kind}: {value_text(x)}" for x in items]
+    ids = data.get("call_ids")
+    if isinstance(ids, list):
+        out += [{"call_id": x} for x in ids if isinstance(x, (str, int))]
+    return out[:MAX_SAMPLES]
 
 
 def measured(finding: Mapping[str, Any]) -> list[str]:
@@ -310,7 +357,7 @@ def measured(finding: Mapping[str, Any]) -> list[str]:
     return [
         f"{k} {value_text(v)}"
         for k, v in sorted(data.items())
-        if k not in ("samples", "findings") and not isinstance(v, (dict, list))
+        if k not in ("samples", "findings", "category") and not isinstance(v, (dict, list))
     ]
 
 
@@ -355,6 +402,9 @@ def finding_line(f: Mapping[str, Any]) -> str:
         bits.append(f"gateway {f['gateway']}")
     if f.get("side"):
         bits.append(f"{f['side']} side")
+    category = (f.get("data") or {}).get("category")
+    if isinstance(category, str) and category and category != "none":
+        bits.append(f"category {category}")
     return ", ".join(bits)
 
 

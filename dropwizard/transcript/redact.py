@@ -20,9 +20,11 @@
 - Every string is redacted, dict keys included, at any depth (evidence data too). Numbers stored
   as JSON numbers (epoch times, counters) are not strings and stay.
 - Kept as they are: UTC dates and times (`2026-11-28`, `2026-11-28T14:05:00.123Z`,
-  `20261128T140500Z` as in session ids), the daily CDR table names (`e_cdr_20261128`), IP
-  addresses (their digit groups are short), and the values of `session_id` and `flow_digest`
-  (identifiers, not numbers of people).
+  `20261128T140500Z` as in session ids), the daily CDR table names (`e_cdr_20261128`),
+  standard names (`Q.850 102` stays, `RFC 4028`), IP addresses (their digit groups are short),
+  and the values of `session_id` and `flow_digest` (identifiers, not numbers of people).
+- The rule cannot tell a phone number from other long digit runs: `1768-1772` or
+  `120 180 300` in a sentence are masked too. Write ranges as `1768..1772` or `1768 to 1772`.
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ _PROTECTED = re.compile(
     r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?(?!\d)"
     r"|(?<!\d)\d{8}T\d{4,6}(?:\.\d+)?Z?(?!\d)"
     r"|e_cdr_\d{8}(?!\d)"
+    r"|\b[A-Z]\.\d{3}(?!\d)"
+    r"|\bRFC ?\d{3,5}(?!\d)"
 )
 
 

@@ -49,6 +49,8 @@ def fmt_value(value: Any) -> str:
         return f"{value:.1f}".rstrip("0").rstrip(".")
     if isinstance(value, list | tuple):
         return ", ".join(fmt_value(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={fmt_value(v)}" for k, v in value.items())
     if value is None:
         return "-"
     return str(value)

@@ -12,6 +12,7 @@ short-circuit in three values: false and undecided is false, true or undecided i
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -56,7 +57,6 @@ Undecided = _Undecided
 # --- tokens -------------------------------------------------------------------------------
 
 KEYWORDS = {"and", "or", "not", "in", "true", "false", "null"}
-OPERATORS = ("==", "!=", "<=", ">=", "<", ">", "+", "-", "*", "/", "%", "(", ")", "[", "]", ",")
 
 
 @dataclass(frozen=True)
@@ -66,15 +66,29 @@ class Token:
     col: int  # 1-based
 
 
-def _is_ident_start(c: str) -> bool:
-    return c == "_" or ("a" <= c <= "z") or ("A" <= c <= "Z")
-
-
-def _is_ident_char(c: str) -> bool:
-    return _is_ident_start(c) or ("0" <= c <= "9")
-
-
+_TOKEN_RE = re.compile(
+    r"""
+    (?P<ws>[ \t\r\n]+)
+  | (?P<num>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
+  | (?P<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
+  | (?P<op>==|!=|<=|>=|<|>|\+|-|\*|/|%|\(|\)|\[|\]|,)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_IDENT_CHAR = re.compile(r"[A-Za-z0-9_.]")
+_ESCAPE_RE = re.compile(r"\\(.)", re.DOTALL)
 _ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", "'": "'", '"': '"'}
+
+
+def _unescape(body: str, col: int) -> str:
+    def one(m: re.Match[str]) -> str:
+        e = m.group(1)
+        if e not in _ESCAPES:
+            raise ConditionSyntaxError(f"unknown escape \\{e}", col + m.start() + 1)
+        return _ESCAPES[e]
+
+    return _ESCAPE_RE.sub(one, body) if "\\" in body else body
 
 
 def tokenize(text: str) -> list[Token]:
@@ -83,91 +97,40 @@ def tokenize(text: str) -> list[Token]:
         raise ConditionSyntaxError(f"condition longer than {MAX_LENGTH} characters", 1)
     out: list[Token] = []
     i, n = 0, len(text)
+    match = _TOKEN_RE.match
     while i < n:
-        c = text[i]
+        m = match(text, i)
         col = i + 1
-        if c in " \t\r\n":
-            i += 1
-        elif "0" <= c <= "9" or (c == "." and i + 1 < n and "0" <= text[i + 1] <= "9"):
-            j = i
-            while j < n and "0" <= text[j] <= "9":
-                j += 1
-            is_float = False
-            if j < n and text[j] == ".":
-                is_float = True
-                j += 1
-                while j < n and "0" <= text[j] <= "9":
-                    j += 1
-            if j < n and text[j] in "eE":
-                k = j + 1
-                if k < n and text[k] in "+-":
-                    k += 1
-                if k < n and "0" <= text[k] <= "9":
-                    is_float = True
-                    j = k
-                    while j < n and "0" <= text[j] <= "9":
-                        j += 1
-            if j < n and (_is_ident_char(text[j]) or text[j] == "."):
+        if m is None:
+            c = text[i]
+            if c in "'\"":
+                raise ConditionSyntaxError("unterminated string", col)
+            if c == "=":
+                raise ConditionSyntaxError("use == to compare", col)
+            if c == "!":
+                raise ConditionSyntaxError("use 'not' or !=", col)
+            raise ConditionSyntaxError(f"unexpected character {c!r}", col)
+        kind = m.lastgroup
+        j = m.end()
+        value = m.group()
+        if kind == "num":
+            if j < n and _IDENT_CHAR.match(text, j):
                 raise ConditionSyntaxError(f"malformed number {text[i : j + 1]!r}", col)
-            lit = text[i:j]
-            if len(lit) > 300:
+            if len(value) > 300:
                 raise ConditionSyntaxError("number literal too long", col)
-            out.append(Token("num", float(lit) if is_float else int(lit), col))
-            i = j
-        elif _is_ident_start(c):
-            j = i
-            while True:
-                while j < n and _is_ident_char(text[j]):
-                    j += 1
-                if j + 1 < n and text[j] == "." and _is_ident_start(text[j + 1]):
-                    j += 1
-                    continue
-                break
-            word = text[i:j]
+            is_float = any(ch in value for ch in ".eE")
+            out.append(Token("num", float(value) if is_float else int(value), col))
+        elif kind == "name":
             if j < n and text[j] == ".":
                 raise ConditionSyntaxError(
-                    f"a name part must start with a letter or _ after {word!r}", j + 1
+                    f"a name part must start with a letter or _ after {value!r}", j + 1
                 )
-            if word in KEYWORDS:
-                out.append(Token("kw", word, col))
-            else:
-                out.append(Token("name", word, col))
-            i = j
-        elif c in "'\"":
-            j = i + 1
-            buf: list[str] = []
-            while True:
-                if j >= n:
-                    raise ConditionSyntaxError("unterminated string", col)
-                d = text[j]
-                if d == c:
-                    j += 1
-                    break
-                if d == "\\":
-                    if j + 1 >= n:
-                        raise ConditionSyntaxError("unterminated string", col)
-                    e = text[j + 1]
-                    if e not in _ESCAPES:
-                        raise ConditionSyntaxError(f"unknown escape \\{e}", j + 1)
-                    buf.append(_ESCAPES[e])
-                    j += 2
-                    continue
-                buf.append(d)
-                j += 1
-            out.append(Token("str", "".join(buf), col))
-            i = j
-        else:
-            for op in OPERATORS:
-                if text.startswith(op, i):
-                    out.append(Token("op", op, col))
-                    i += len(op)
-                    break
-            else:
-                if c == "=":
-                    raise ConditionSyntaxError("use == to compare", col)
-                if c == "!":
-                    raise ConditionSyntaxError("use 'not' or !=", col)
-                raise ConditionSyntaxError(f"unexpected character {c!r}", col)
+            out.append(Token("kw" if value in KEYWORDS else "name", value, col))
+        elif kind == "str":
+            out.append(Token("str", _unescape(value[1:-1], col), col))
+        elif kind == "op":
+            out.append(Token("op", value, col))
+        i = j
     out.append(Token("end", None, n + 1))
     return out
 

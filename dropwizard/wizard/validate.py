@@ -55,6 +55,35 @@ def unwrap_optional(tp: Any) -> tuple[Any, bool]:
     return tp, False
 
 
+@cache
+def type_plan(tp: Any) -> tuple[str, Any]:
+    """How to convert a value of this model type: (kind, argument)."""
+    inner, _ = unwrap_optional(tp)
+    origin = typing.get_origin(inner)
+    if inner is str:
+        return "str", None
+    if inner is int:
+        return "int", None
+    if origin is list:
+        return "list", typing.get_args(inner)[0]
+    if origin is dict:
+        return "dict", typing.get_args(inner)[1]
+    if dataclasses.is_dataclass(inner):
+        return "model", inner
+    raise TypeError(f"model type {tp!r} is not supported")
+
+
+@cache
+def class_plan(cls: type) -> tuple[list[tuple[str, Any, bool, Any]], frozenset[str], bool]:
+    """(fields as (name, type, required, enum), known keys, has a line field) of a model."""
+    fields = [
+        (f.name, tp, bool(f.metadata.get("required")), f.metadata.get("enum"))
+        for f, tp in schema_fields(cls)
+    ]
+    has_line = any(f.name == "line" for f in dataclasses.fields(cls))
+    return fields, frozenset(name for name, *_ in fields), has_line
+
+
 def _kind(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
@@ -92,35 +121,31 @@ class _Builder:
                 where = f"node {ident}"
             elif cls is Option:
                 where = f"{where.rsplit(': options', 1)[0]}, option {ident}"
-        fields = schema_fields(cls)
-        known = {f.name for f, _ in fields}
+        fields, known, has_line = class_plan(cls)
         for key in data:
-            if isinstance(key, str) and key.startswith(EXTENSION_PREFIX):
+            if key in known or (isinstance(key, str) and key.startswith(EXTENSION_PREFIX)):
                 continue
-            if key not in known:
-                self.add(
-                    lines.get(key, line),
-                    f"{where}: unknown key {key!r} (expected {', '.join(sorted(known))})",
-                )
+            self.add(
+                lines.get(key, line),
+                f"{where}: unknown key {key!r} (expected {', '.join(sorted(known))})",
+            )
         kwargs: dict[str, Any] = {}
-        for f, tp in fields:
-            if f.name not in data or data[f.name] is None:
-                if f.metadata.get("required"):
-                    kwargs[f.name] = self.missing(cls, f.name, where, line)
+        for name, tp, required, enum in fields:
+            raw = data.get(name)
+            if raw is None:
+                if required:
+                    kwargs[name] = self.missing(cls, name, where, line)
                 continue
-            value = self.convert(tp, data[f.name], f"{where}: {f.name}", lines.get(f.name, line))
-            enum = f.metadata.get("enum")
+            key_line = lines.get(name, line)
+            value = self.convert(tp, raw, f"{where}: {name}", key_line)
             if enum and value is not None and value not in enum:
-                what = "unknown node type" if cls is Node and f.name == "type" else f.name
-                self.add(
-                    lines.get(f.name, line),
-                    f"{where}: {what} {value!r} (expected {', '.join(enum)})",
-                )
+                what = "unknown node type" if cls is Node and name == "type" else name
+                self.add(key_line, f"{where}: {what} {value!r} (expected {', '.join(enum)})")
             if value is not None:
-                kwargs[f.name] = value
-            elif f.metadata.get("required"):
-                kwargs[f.name] = _empty(tp)
-        if any(f.name == "line" for f in dataclasses.fields(cls)):
+                kwargs[name] = value
+            elif required:
+                kwargs[name] = _empty(tp)
+        if has_line:
             kwargs["line"] = line
         return cls(**kwargs)
 
@@ -134,22 +159,22 @@ class _Builder:
         return [] if name == "nodes" else ""
 
     def convert(self, tp: Any, value: Any, where: str, line: int) -> Any:
-        inner, _optional = unwrap_optional(tp)
-        origin = typing.get_origin(inner)
-        if inner is str:
+        kind, arg = type_plan(tp)
+        if kind == "str":
+            if type(value) is str:
+                return value
             if isinstance(value, bool) or not isinstance(value, (str, int, float)):
                 self.add(line, f"{where}: must be text, not {_kind(value)}")
                 return None
             return str(value)
-        if inner is int:
+        if kind == "int":
             if isinstance(value, bool) or not isinstance(value, int):
                 self.add(line, f"{where}: must be a whole number, not {_kind(value)}")
                 return None
             return value
-        if origin is list:
-            (item_tp,) = typing.get_args(inner)
+        if kind == "list":
             if not isinstance(value, list):
-                if item_tp is str and isinstance(value, str):
+                if arg is str and isinstance(value, str):
                     return [value]
                 self.add(line, f"{where}: must be a list, not {_kind(value)}")
                 return None
@@ -157,29 +182,26 @@ class _Builder:
             out = []
             for i, item in enumerate(value):
                 item_line = item_lines[i] if i < len(item_lines) else line
-                got = self.convert(item_tp, item, f"{where}[{i + 1}]", item_line)
+                got = self.convert(arg, item, f"{where}[{i + 1}]", item_line)
                 if got is not None:
                     out.append(got)
             return out
-        if origin is dict:
-            _key_tp, val_tp = typing.get_args(inner)
+        if kind == "dict":
             if not isinstance(value, dict):
                 self.add(line, f"{where}: must be a mapping, not {_kind(value)}")
                 return None
             lines = value.key_lines if isinstance(value, LineDict) else {}
             out_d = {}
             for key, item in value.items():
-                label = f"finding {key}" if val_tp is FindingSpec else f"{where} {key}"
-                got = self.convert(val_tp, item, label, lines.get(key, line))
+                label = f"finding {key}" if arg is FindingSpec else f"{where} {key}"
+                got = self.convert(arg, item, label, lines.get(key, line))
                 if got is not None:
                     if isinstance(got, FindingSpec):
                         got.id = str(key)
                         got.line = lines.get(key, got.line)
                     out_d[str(key)] = got
             return out_d
-        if dataclasses.is_dataclass(inner):
-            return self.build(inner, value, where, line)
-        raise TypeError(f"model type {tp!r} is not supported")
+        return self.build(arg, value, where, line)
 
 
 def _empty(tp: Any) -> Any:
@@ -287,6 +309,8 @@ def _check_semantics(b: _Builder, flow: Flow, data: LineDict) -> None:
             elif node.finding:
                 b.add(node.line, f"{where}: 'finding' is only for finding nodes")
 
+    _check_fact_names(b, flow)
+
     if flow.start and flow.start not in seen:
         b.add(key_line("start"), f"start: route to a missing node {flow.start!r}")
     for node in flow.nodes:
@@ -313,6 +337,35 @@ def _check_semantics(b: _Builder, flow: Flow, data: LineDict) -> None:
                 seen[members[0]].line,
                 f"loop {loop} has no ask node (the walk could cycle without the operator)",
             )
+
+
+ENGINE_FACTS = ("scope", "source", "capture")
+"""Fact prefixes the engine itself provides (docs/facts.md)."""
+
+
+def _check_fact_names(b: _Builder, flow: Flow) -> None:
+    """Every fact a condition or template reads must come from a gatherer the flow runs."""
+    prefixes = tuple(f"{g}." for g in {*ENGINE_FACTS, *(g for n in flow.nodes for g in n.gather)})
+
+    def check(line: int, where: str, names: list[str]) -> None:
+        for name in dict.fromkeys(names):
+            if not name.startswith(prefixes):
+                source = name.rsplit(".", 1)[0] if "." in name else name
+                b.add(
+                    line,
+                    f"{where}: reads {name!r}, but no node gathers {source!r} "
+                    "(add it to a node's gather: or fix the name)",
+                )
+
+    for node in flow.nodes:
+        for opt in node.options:
+            names = list(opt.condition.names) if opt.condition else []
+            names += opt.template.names if opt.template else []
+            check(opt.line, f"node {node.id}, option {opt.id}", names)
+    for fid, spec in flow.findings.items():
+        for i, fix in enumerate(spec.fixes, 1):
+            if fix.condition:
+                check(fix.line, f"finding {fid}, fix {i}", list(fix.condition.names))
 
 
 def _edges(node: Node, nodes: dict[str, Node]) -> list[str]:

@@ -31,8 +31,10 @@ def free_port(kind: int = socket.SOCK_DGRAM) -> int:
 
 
 @contextmanager
-def recording(path: Path, tcpdump: str, bpf: str = "udp and host 127.0.0.1") -> Iterator[Path]:
-    """tcpdump on lo into `path`, listening before the block runs and stopped after it."""
+def recording(path: Path, tcpdump: str, ports: list[int]) -> Iterator[Path]:
+    """tcpdump on lo into `path` for these UDP ports only (tests run in parallel), listening
+    before the block runs and stopped after it."""
+    bpf = "udp and host 127.0.0.1 and (" + " or ".join(f"port {p}" for p in ports) + ")"
     proc = subprocess.Popen(
         [tcpdump, "-i", "lo", "--immediate-mode", "-w", str(path), "-U", "-n", *bpf.split()],
         stdout=subprocess.DEVNULL,
@@ -113,8 +115,13 @@ class RtpPeer:
     """
 
     def __init__(
-        self, src_port: int, dst_port: int, duration: float, stop_at: float | None = None,
-        ssrc: int = 0x1234ABCD, pt: int = 0,
+        self,
+        src_port: int,
+        dst_port: int,
+        duration: float,
+        stop_at: float | None = None,
+        ssrc: int = 0x1234ABCD,
+        pt: int = 0,
     ) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind((LOOPBACK, src_port))

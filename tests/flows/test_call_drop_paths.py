@@ -3,6 +3,7 @@ headlessly with the engine; plus coverage of the finding ids and of the guide's 
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -130,7 +131,9 @@ def test_every_node_teaches_and_cites() -> None:
     for node in RAW["nodes"]:
         assert len(node.get("title", "").strip()) > 3, node["id"]
         explain = " ".join(node.get("explain", "").split())
-        assert explain.count(". ") >= 1 and len(explain) >= 120, node["id"]
+        sentences = [x for x in re.split(r"(?<=[.!?])\s+", explain) if x]
+        assert 2 <= len(sentences) <= 6, (node["id"], len(sentences))
+        assert len(explain) >= 120, node["id"]
         ref = node.get("reference", "")
         assert "checklist" in ref or "guide" in ref, node["id"]
         if node["type"] in ("ask", "check"):
@@ -268,6 +271,8 @@ def test_sip_and_q850_tables_are_taught() -> None:
     normal = " ".join(RAW["findings"]["normal_clearing"]["explain"].split())
     for cause in ("16", "17 User busy", "18 No user responding", "19 No answer from user"):
         assert cause in normal
+    step2 = " ".join(NODES["step2"]["explain"].split())
+    assert "Recovery on timer expiry" in step2 and "Check RTP flow, session timer" in step2
     session = " ".join(RAW["findings"]["session_timer_expiry"]["explain"].split())
     assert "1800 -> 1768 s" in session and "SE - min(32, SE/3)" in session
 
@@ -305,3 +310,12 @@ def test_flows_check_exits_zero() -> None:
         cwd=ROOT,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_fix_texts_lead_into_their_commands() -> None:
+    """Recommendations render as `KIND: text: cmd; cmd`, so a text before commands ends bare."""
+    for fid, spec in RAW["findings"].items():
+        for fix in spec["fixes"]:
+            assert fix["text"].strip(), fid
+            if fix.get("commands"):
+                assert fix["text"].rstrip()[-1] not in ".:;", (fid, fix["text"][-40:])

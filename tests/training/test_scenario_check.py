@@ -131,3 +131,18 @@ def test_missing_capture_file(scenario_dir: Path) -> None:
 def test_finding_not_in_flow(scenario_dir: Path) -> None:
     p = edit(scenario_dir, "  findings: [rtp_timeout]", "  findings: [ack_timeout]")
     assert any("has no finding node for 'ack_timeout'" in x for x in check_file(p))
+
+
+def test_check_scenarios_for_flows_check(scenario_dir: Path) -> None:
+    from dropwizard.training.scenario import check_scenarios, is_scenario_path
+
+    assert check_scenarios([scenario_dir]) == (1, [])
+    assert check_scenarios([scenario_dir.parent]) == (1, [])
+    assert check_scenarios([scenario_dir / "scenario.yaml"]) == (1, [])
+    assert is_scenario_path(scenario_dir) and is_scenario_path(scenario_dir.parent)
+    assert not is_scenario_path(scenario_dir.parent / "mini-flow.yaml")
+    edit(scenario_dir, "difficulty: easy", "difficulty: 3")
+    count, problems = check_scenarios([scenario_dir.parent])
+    assert count == 1 and len(problems) == 1 and ":3: difficulty 3" in problems[0]
+    shipped_count, shipped_problems = check_scenarios()
+    assert shipped_count >= 10 and shipped_problems == []

@@ -317,6 +317,7 @@ def write_sample_transcript(path: Path) -> Path:
                 ],
                 recommendations=["FIX: Raise Session Expires to 3600 s."],
                 data={
+                    "category": "configuration",
                     "timer_s": 1770,
                     "implied_session_expires": 1800,
                     "samples": [

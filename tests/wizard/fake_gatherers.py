@@ -1,7 +1,8 @@
 """Scripted gatherers for the wizard tests, loaded through DROPWIZARD_GATHERERS.
 
 `DW_TEST_FACTS` names a JSON file {gatherer name: facts or {"status": ..., "facts": ...}};
-`DW_TEST_SLEEP` makes every gatherer sleep that many seconds first (for kill tests).
+`DW_TEST_SLEEP` makes the gatherers named in `DW_TEST_SLOW` (all when unset) sleep that many
+seconds first, so a test can kill the walk while it waits.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ def _script() -> dict[str, Any]:
 def make(name: str):
     def gather(ctx: GatherContext, params: Mapping[str, Any]) -> Evidence:
         delay = float(os.environ.get("DW_TEST_SLEEP", "0") or 0)
-        if delay:
+        slow = os.environ.get("DW_TEST_SLOW")
+        if delay and (slow is None or name in slow.split(",")):
             time.sleep(delay)
         entry = _script().get(name)
         if entry is None:

@@ -214,7 +214,7 @@ def _forbidden_builtins(monkeypatch: pytest.MonkeyPatch, seen: list[str]) -> Non
         monkeypatch.setattr(builtins, name, spy)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(text=texts)
 def test_arbitrary_text_raises_only_condition_errors(text: str) -> None:
     try:
@@ -230,7 +230,7 @@ def test_arbitrary_text_raises_only_condition_errors(text: str) -> None:
     assert result is UNDECIDED or isinstance(result, (bool, int, float, str, list, type(None)))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(text=texts, names=st.lists(st.sampled_from(sorted(NS)), max_size=3))
 def test_evaluation_only_reads_the_namespace(text: str, names: list[str]) -> None:
     class Spy(dict):

@@ -16,7 +16,14 @@ from dropwizard.tui import text as tx
 from dropwizard.tui.text import fmt_value, literal, status_value
 from dropwizard.tui.widgets.evidence_view import _get, headline
 from dropwizard.tui.widgets.status import StatusBadge
-from dropwizard.tui.widgets.tables import ROW_CAP, TableData, rich_table, tables_in
+from dropwizard.tui.widgets.tables import (
+    ROW_CAP,
+    TableData,
+    is_wide,
+    record_blocks,
+    rich_table,
+    tables_in,
+)
 
 
 class EvidenceScreen(Screen):
@@ -80,7 +87,10 @@ class EvidenceScreen(Screen):
             if table.total > ROW_CAP:
                 head.append(f"  (first {ROW_CAP} of {table.total} rows)", style="dim")
             out.append(Static(head, classes="section"))
-            out.append(Static(rich_table(table, max_rows=ROW_CAP, cell=40)))
+            if is_wide(table, self.size.width or 80):
+                out.append(Static(record_blocks(table)))
+            else:
+                out.append(Static(rich_table(table, max_rows=ROW_CAP, cell=40)))
         advice = _get(ev, "advice", []) or []
         if advice:
             out.append(Static(Text("Advice", style="bold"), classes="section"))

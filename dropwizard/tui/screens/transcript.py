@@ -14,7 +14,7 @@ from textual.widgets import Footer, Static
 
 from dropwizard.tui import keys
 from dropwizard.tui import text as tx
-from dropwizard.tui.text import clip, status_value
+from dropwizard.tui.text import clip, literal, status_value
 
 
 def _ts(value: Any) -> datetime | None:
@@ -79,6 +79,7 @@ class TranscriptScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static(id="tr-top")
         yield VerticalScroll(id="tr-body")
+        yield Static(id="tr-path")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -92,8 +93,9 @@ class TranscriptScreen(Screen):
             events = []
             self.notify(f"cannot read the transcript: {exc}", severity="error", markup=False)
         top = Text("Transcript", style="bold")
-        top.append(f" - {len(events)} events - {path}", style="dim")
+        top.append(f" - {len(events)} events, saved after every step")
         self.query_one("#tr-top", Static).update(top)
+        self.query_one("#tr-path", Static).update(literal(f"File: {path}"))
         t0 = _ts(events[0].get("ts")) if events else None
         body = self.query_one("#tr-body", VerticalScroll)
         body.remove_children()

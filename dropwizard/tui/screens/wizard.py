@@ -49,6 +49,9 @@ class WizardScreen(Screen):
         self._proposal: Any = None
         self._revealed = False
         self._node_id: str | None = None
+        self._charts: dict[tuple[str, str], dict[str, Any]] = {}
+        self._live: dict[str, Any] = {}
+        """Evidence shown for the current node by gatherer name; None while it runs."""
         self._hook_emit()
 
     # ----------------------------------------------------------------- layout
@@ -143,46 +146,48 @@ class WizardScreen(Screen):
         self.query_one("#explain-text", Static).update(literal(node.explain or ""))
         if self.mode == "train":
             self.query_one("#explain", Collapsible).collapsed = False
-        self._clear_evidence()
         evs = list((getattr(self.engine, "evidence", {}) or {}).get(node.id, []) or [])
-        if node.type == "finding":
-            self._show_finding(node)
-        for ev in evs:
-            self._add_card(ev)
+        self._live = {getattr(ev, "name", str(i)): ev for i, ev in enumerate(evs)}
         if node.type == "check" and not evs:
             self.start_gather()
             return
+        self._render_evidence()
         self._after_evidence()
 
-    def _show_finding(self, node: Any) -> None:
+    def _finding_widgets(self, node: Any) -> list[Static]:
         findings = getattr(self.engine, "findings", []) or []
         fid = getattr(node, "finding", None)
         finding = next((f for f in reversed(findings) if getattr(f, "id", None) == fid), None)
-        box = self.query_one("#evidence", VerticalScroll)
         if finding is None:
-            box.mount(Static(literal(f"Finding: {fid}"), classes="finding-title"))
-            return
+            return [Static(literal(f"Finding: {fid}"), classes="finding-title")]
         head = Text()
         head.append(f"{str(getattr(finding.severity, 'value', finding.severity)).upper()}  ")
         head.append(str(finding.title), style="bold")
-        box.mount(Static(head, classes="finding-title"))
-        for line in finding.evidence[:4]:
-            box.mount(Static(literal("• " + line), classes="finding-line"))
-        for rec in finding.recommendations[:6]:
-            box.mount(Static(literal("→ " + rec), classes="finding-fix"))
+        out = [Static(head, classes="finding-title")]
+        out += [Static(literal("• " + e), classes="finding-line") for e in finding.evidence[:4]]
+        out += [
+            Static(literal("→ " + r), classes="finding-fix") for r in finding.recommendations[:6]
+        ]
+        out.append(Static(literal("d: the full diagnosis, exports and copy"), classes="dim"))
+        return out
 
-    def _clear_evidence(self) -> None:
-        self.query_one("#evidence", VerticalScroll).remove_children()
-
-    def _add_card(self, ev: Any) -> None:
+    def _render_evidence(self, failure: str | None = None) -> None:
+        """Rebuild the evidence pane: finding text, a card per gatherer (running or done)."""
+        node = self.engine.current
         box = self.query_one("#evidence", VerticalScroll)
-        name = getattr(ev, "name", None)
-        for running in box.query(RunningCard):
-            if running.gatherer == name:
-                box.mount(EvidenceCard(ev), before=running)
-                running.remove()
-                return
-        box.mount(EvidenceCard(ev))
+        box.remove_children()
+        widgets: list[Any] = []
+        if node.type == "finding":
+            widgets += self._finding_widgets(node)
+        for name, ev in self._live.items():
+            if ev is None:
+                widgets.append(RunningCard(name))
+            else:
+                widgets.append(EvidenceCard(ev, extra=self._charts.get((node.id, str(name)))))
+        if failure:
+            widgets.append(Static(literal(failure), classes="error"))
+        if widgets:
+            box.mount_all(widgets)
 
     def _after_evidence(self) -> None:
         """Propose (the engine decides from the facts), then show the options."""
@@ -293,10 +298,8 @@ class WizardScreen(Screen):
         self._cancel = threading.Event()
         self.ctx.cancel = self._cancel
         self.gathering = True
-        self._clear_evidence()
-        box = self.query_one("#evidence", VerticalScroll)
-        for name in getattr(node, "gather", []) or []:
-            box.mount(RunningCard(name))
+        self._live = dict.fromkeys(getattr(node, "gather", []) or [])
+        self._render_evidence()
         self.query_one("#proposal", Static).display = False
         self.query_one("#options", OptionList).display = False
         self.set_status(f"Checking {node.id}... Esc cancels")
@@ -305,29 +308,32 @@ class WizardScreen(Screen):
     @work(thread=True, exclusive=True, group="check", exit_on_error=False, name="gather")
     def _gather(self, node_id: str, cancel: threading.Event) -> None:
         try:
-            evs = self.engine.gather()
+            evs = list(self.engine.gather() or [])
         except Exception as exc:
             self.post_message(GatherFailed(node_id, exc))
             return
-        self.post_message(GatherDone(node_id, list(evs or []), cancel.is_set()))
+        from dropwizard.tui.enrich import chart_data
+
+        charts = {} if cancel.is_set() else chart_data(self.ctx, evs)
+        self.post_message(GatherDone(node_id, evs, cancel.is_set(), charts))
 
     @on(EvidenceArrived)
     def _evidence_arrived(self, msg: EvidenceArrived) -> None:
         if self.gathering and msg.node == self._node_id:
-            self._add_card(msg.evidence)
+            self._live[getattr(msg.evidence, "name", "?")] = msg.evidence
+            self._render_evidence()
 
     @on(GatherDone)
     def _gather_done(self, msg: GatherDone) -> None:
         self.gathering = False
         if msg.node != self._node_id:
             return
-        shown = {id(c.ev) for c in self.query(EvidenceCard)}
-        names = {getattr(c.ev, "name", None) for c in self.query(EvidenceCard)}
+        for name, extra in msg.charts.items():
+            self._charts[(msg.node, name)] = extra
         for ev in msg.evidence:
-            if id(ev) not in shown and getattr(ev, "name", None) not in names:
-                self._add_card(ev)
-        for running in self.query(RunningCard):
-            running.remove()
+            self._live[getattr(ev, "name", "?")] = ev
+        self._live = {k: v for k, v in self._live.items() if v is not None}
+        self._render_evidence()
         if msg.cancelled:
             self.notify("Check cancelled: answer by hand or press r to rerun.", markup=False)
         if self._run_pending():
@@ -338,13 +344,8 @@ class WizardScreen(Screen):
     @on(GatherFailed)
     def _gather_failed(self, msg: GatherFailed) -> None:
         self.gathering = False
-        for running in self.query(RunningCard):
-            running.remove()
-        self.query_one("#evidence", VerticalScroll).mount(
-            Static(
-                literal(f"Check failed: {type(msg.error).__name__}: {msg.error}"), classes="error"
-            )
-        )
+        self._live = {k: v for k, v in self._live.items() if v is not None}
+        self._render_evidence(f"Check failed: {type(msg.error).__name__}: {msg.error}")
         if self._run_pending():
             return
         self._after_evidence()

@@ -76,6 +76,32 @@ def _label_s(v: Any) -> str:
     return f"{n:g}s"
 
 
+def _band_end(data: Mapping[str, Any], start: float) -> float | None:
+    """The band's end from the detector finding carried in the evidence data, if any."""
+    for f in data.get("findings") or []:
+        d = f.get("data") if isinstance(f, Mapping) else None
+        if isinstance(d, Mapping) and _num(d.get("band_start_s")) == start:
+            return _num(d.get("band_end_s"))
+    return None
+
+
+def _nice_labels(starts: list[float | None], count: int = 8) -> list[bool]:
+    """Which columns get an x label: round multiples, about `count` of them."""
+    known = [s for s in starts if s is not None]
+    if not known:
+        return [True] * len(starts)
+    span = max(known) - min(known) or 1
+    step = next(
+        (
+            x
+            for x in (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
+            if span / x <= count
+        ),
+        14400,
+    )
+    return [s is not None and s % step == 0 for s in starts]
+
+
 def duration_chart(facts: Mapping[str, Any], data: Mapping[str, Any]) -> ChartData | None:
     """Histogram of drop durations with the spike or band marked, or None when there is none."""
     raw = _pick(data, ("histogram", "hist", "bins", "duration_histogram"))
@@ -99,7 +125,8 @@ def duration_chart(facts: Mapping[str, Any], data: Mapping[str, Any]) -> ChartDa
             legend += f" ({str(kind).replace('_', ' ')})"
     elif pattern == "band" and _num(facts.get("band_start_s")) is not None:
         lo = float(facts["band_start_s"])
-        hi = _num(facts.get("band_end_s")) or lo + (_num(data.get("band_width_s")) or 60.0)
+        hi = _num(facts.get("band_end_s")) or _band_end(data, lo)
+        hi = hi or lo + (_num(data.get("band_width_s")) or 60.0)
         share = facts.get("band_share")
         legend = f"band from {fmt_value(facts['band_start_s'])} s"
         if isinstance(share, int | float):
@@ -109,12 +136,13 @@ def duration_chart(facts: Mapping[str, Any], data: Mapping[str, Any]) -> ChartDa
     nums = [_num(p[0]) for p in points]
     if len(nums) >= 2 and nums[0] is not None and nums[1] is not None:
         width_guess = nums[1] - nums[0]
-    for (start, end, count), s in zip(points, nums, strict=True):
+    show = _nice_labels(nums)
+    for (start, end, count), s, label in zip(points, nums, show, strict=True):
         e = _num(end)
         if e is None and s is not None and width_guess:
             e = s + width_guess
         values.append(count)
-        labels.append(_label_s(start))
+        labels.append(_label_s(start) if label else "")
         hit = False
         if lo is not None and hi is not None and s is not None:
             e2 = e if e is not None else s
@@ -123,6 +151,16 @@ def duration_chart(facts: Mapping[str, Any], data: Mapping[str, Any]) -> ChartDa
     return ChartData(
         values, labels, marked, legend=legend, unit="", empty="no dropped calls in scope"
     )
+
+
+def _when(v: Any) -> Any:
+    """An ISO time as a datetime when it parses, else the text (for ordering)."""
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(str(v).replace("Z", "+00:00"))
+    except ValueError:
+        return str(v)
 
 
 def _label_t(v: Any) -> str:
@@ -144,7 +182,11 @@ def rejection_chart(facts: Mapping[str, Any], data: Mapping[str, Any]) -> ChartD
     for start, _end, count in points:
         values.append(count)
         labels.append(_label_t(start))
-        marked.append(burst and str(b0) <= str(start) <= str(b1 if b1 is not None else b0))
+        try:
+            hit = burst and _when(b0) <= _when(start) <= _when(b1 if b1 is not None else b0)
+        except TypeError:
+            hit = False
+        marked.append(bool(hit))
     legend = ""
     if burst:
         legend = f"burst {_label_t(b0)}-{_label_t(b1)}"

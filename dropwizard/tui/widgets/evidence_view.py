@@ -14,7 +14,7 @@ from dropwizard.tui.text import clip, literal, status_value
 from dropwizard.tui.widgets.chart import ColumnChart
 from dropwizard.tui.widgets.evidence_charts import duration_chart, rejection_chart
 from dropwizard.tui.widgets.status import StatusBadge
-from dropwizard.tui.widgets.tables import rich_table, tables_in
+from dropwizard.tui.widgets.tables import best_table, rich_table, tables_in
 
 
 def _get(ev: Any, name: str, default: Any = None) -> Any:
@@ -47,10 +47,13 @@ class EvidenceCard(Vertical):
     EvidenceCard.-error .ev-head { color: $error; }
     """
 
-    def __init__(self, ev: Any, *, compact: bool = True) -> None:
+    def __init__(
+        self, ev: Any, *, compact: bool = True, extra: dict[str, Any] | None = None
+    ) -> None:
         super().__init__()
         self.ev = ev
         self.compact = compact
+        self.extra = extra or {}
         self.add_class(f"-{status_value(_get(ev, 'status'))}")
 
     def compose(self) -> ComposeResult:
@@ -59,7 +62,7 @@ class EvidenceCard(Vertical):
             yield StatusBadge(_get(ev, "status"))
             yield Static(headline(ev), classes="ev-head")
         facts = _get(ev, "facts", {}) or {}
-        data = _get(ev, "data", {}) or {}
+        data = {**(_get(ev, "data", {}) or {}), **self.extra}
         name = str(_get(ev, "name", ""))
         chart = None
         if name.endswith("durations"):
@@ -69,10 +72,10 @@ class EvidenceCard(Vertical):
         if chart is not None:
             yield ColumnChart(chart, rows=4 if self.compact else 6)
         else:
-            tables = [t for t in tables_in(data) if t.title != "values"]
-            if tables:
+            table = best_table([t for t in tables_in(data) if t.title != "values"])
+            if table is not None:
                 rows = 4 if self.compact else 12
-                yield Static(rich_table(tables[0], max_rows=rows), classes="ev-table")
+                yield Static(rich_table(table, max_rows=rows), classes="ev-table")
         for line in (_get(ev, "advice", []) or [])[:2]:
             yield Static(literal("→ " + clip(line, 200)), classes="ev-advice")
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from rich import box
 from rich.table import Table
+from rich.text import Text
 
 from dropwizard.tui.text import clip, fmt_value, literal
 
@@ -77,3 +78,37 @@ def rich_table(table: TableData, max_rows: int = 6, cell: int = 24) -> Table:
     if table.total > max_rows:
         t.caption = f"{max_rows} of {table.total} rows; v shows all"
     return t
+
+
+def best_table(tables: list[TableData]) -> TableData | None:
+    """The table worth showing on the wizard screen: records first, key/value last."""
+    records = [t for t in tables if t.columns != ["key", "value"] and t.title != "findings"]
+    for group in (records, [t for t in tables if t.title == "findings"], tables):
+        if group:
+            return group[0]
+    return None
+
+
+def is_wide(table: TableData, width: int = 80) -> bool:
+    """True when a table would not read well across `width` columns."""
+    if len(table.columns) > 5:
+        return True
+    longest = [
+        max([len(clip(fmt_value(r[i]), 200)) for r in table.rows] + [len(c)])
+        for i, c in enumerate(table.columns)
+    ]
+    return sum(min(x, 40) + 2 for x in longest) > width
+
+
+def record_blocks(table: TableData, max_rows: int = ROW_CAP) -> Text:
+    """Each row as a block of `column: value` lines (for wide tables on narrow screens)."""
+    out = Text()
+    for i, row in enumerate(table.rows[:max_rows], 1):
+        out.append(f"{i}.\n", style="bold")
+        for col, value in zip(table.columns, row, strict=False):
+            if value in (None, "", [], {}):
+                continue
+            out.append(f"   {col}: ", style="dim")
+            out.append(clip(fmt_value(value), 400))
+            out.append("\n")
+    return out

@@ -1,0 +1,154 @@
+"""CDR benchmark: `analyze` against one baseline full scan, on MariaDB and on a CSV (DuckDB).
+
+    .venv/bin/python bench/cdr/data.py            # once: 5 M-row CSV + MariaDB day table
+    .venv/bin/python bench/cdr/run.py [--mysql mysql://root@127.0.0.1:3306/dwbench]
+        [--csv /tmp/dropwizard-bench/cdr_5000000.csv] [--engines-rows 500000]
+
+Prints: baseline scan time, analyze time and their ratio (target <= 1.5), rows received by the
+client (<= 200,000), client peak RSS (<= 200 MB), the same for the CSV against DuckDB's read_csv
+GROUP BY (ratio <= 1.5), and a streaming-Python / SQLite / DuckDB comparison on a slice of the
+CSV (why DuckDB reads CSV and demo data).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import resource
+import sqlite3
+import sys
+import time
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from itertools import islice
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import duckdb  # noqa: E402
+
+from dropwizard.cdr import open_source  # noqa: E402
+from dropwizard.cdr.demo import DEMO_DAY  # noqa: E402
+from dropwizard.cdr.service import analyse  # noqa: E402
+from dropwizard.cdr.sql import Stmt  # noqa: E402
+from dropwizard.scope import Scope  # noqa: E402
+
+BASELINE = (
+    "SELECT calleegatewayid, endreason, enddirection, FLOOR(holdtime/5), COUNT(*) FROM {t} "
+    "GROUP BY 1,2,3,4"
+)
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def day_scope() -> Scope:
+    since = datetime.combine(DEMO_DAY, datetime.min.time(), tzinfo=timezone.utc)
+    return Scope(kind="window", since=since, until=since + timedelta(days=1, hours=1))
+
+
+def bench_mysql(uri: str) -> None:
+    table = f"e_cdr_{DEMO_DAY:%Y%m%d}"
+    src = open_source(uri, max_seconds=600)
+    stmt = Stmt(BASELINE.format(t=table), [], "baseline")
+    src.execute(stmt)  # warm the cache
+    t0 = time.perf_counter()
+    base_rows = src.execute(stmt)
+    base = time.perf_counter() - t0
+    received0 = src.stats.rows_received
+    t0 = time.perf_counter()
+    a = analyse(src, day_scope())
+    took = time.perf_counter() - t0
+    received = src.stats.rows_received - received0
+    print(f"MariaDB {src.version}, {a.summary.calls:,} CDRs in {table}")
+    print(f"  baseline full scan      {base:7.2f} s ({len(base_rows):,} groups)")
+    print(f"  analyze                 {took:7.2f} s  ratio {took / base:.2f} (target <= 1.5)")
+    for line in src.stats.log[-3:]:
+        print(f"    {line}")
+    print(f"  rows received by client {received:,} (target <= 200,000)")
+    print(f"  client peak RSS         {rss_mb():.0f} MB (target <= 200)")
+    print(f"  findings: {', '.join(f'{f.id}/{f.severity.value}' for f in a.findings)}")
+    src.close()
+
+
+def bench_csv(path: str) -> None:
+    con = duckdb.connect()
+    con.execute("SET threads TO 2")
+    q = BASELINE.format(t=f"read_csv('{path}')")
+    t0 = time.perf_counter()
+    con.execute(q).fetchall()
+    base = time.perf_counter() - t0
+    con.close()
+    t0 = time.perf_counter()
+    src = open_source(path, max_seconds=600)
+    load = time.perf_counter() - t0
+    a = analyse(src, day_scope())
+    took = time.perf_counter() - t0
+    print(f"CSV {path} ({src.rows:,} rows)")
+    print(f"  DuckDB read_csv GROUP BY {base:7.2f} s")
+    print(f"  analyze (load {load:.2f} s)  {took:7.2f} s  ratio {took / base:.2f} (target <= 1.5)")
+    print(f"  findings: {', '.join(f'{f.id}/{f.severity.value}' for f in a.findings)}")
+    src.close()
+
+
+def bench_engines(path: str, n: int) -> None:
+    """The same GROUP BY over the first n rows: streaming Python, SQLite, DuckDB."""
+    with open(path, newline="") as fh:
+        rd = csv.reader(fh)
+        head = next(rd)
+        rows = list(islice(rd, n))
+    slice_path = Path(path).with_name(f"slice_{n}.csv")
+    with slice_path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(head)
+        w.writerows(rows)
+    del rows
+    ix = {c: i for i, c in enumerate(head)}
+    t0 = time.perf_counter()
+    cnt: Counter = Counter()
+    with slice_path.open(newline="") as fh:
+        rd = csv.reader(fh)
+        next(rd)
+        g, r, d, h = ix["calleegatewayid"], ix["endreason"], ix["enddirection"], ix["holdtime"]
+        for row in rd:
+            cnt[(row[g], int(row[r]), int(row[d]), int(row[h]) // 5)] += 1
+    py = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE c (g TEXT, r INT, d INT, h INT)")
+    with slice_path.open(newline="") as fh:
+        rd = csv.reader(fh)
+        next(rd)
+        db.executemany("INSERT INTO c VALUES (?,?,?,?)",
+                       ((row[g], row[r], row[d], row[h]) for row in rd))
+    db.execute("SELECT g, r, d, h/5, COUNT(*) FROM c GROUP BY 1,2,3,4").fetchall()
+    sq = time.perf_counter() - t0
+    con = duckdb.connect()
+    con.execute("SET threads TO 2")
+    t0 = time.perf_counter()
+    con.execute(BASELINE.format(t=f"read_csv('{slice_path}')")).fetchall()
+    dk = time.perf_counter() - t0
+    print(f"Engines on {n:,} CSV rows (read + GROUP BY):")
+    print(f"  streaming Python {py:6.2f} s  ({n / py:,.0f} rows/s)")
+    print(f"  SQLite (import)  {sq:6.2f} s  ({n / sq:,.0f} rows/s)")
+    print(f"  DuckDB read_csv  {dk:6.2f} s  ({n / dk:,.0f} rows/s)")
+    slice_path.unlink()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mysql", default="mysql://root@127.0.0.1:3306/dwbench")
+    ap.add_argument("--csv", default="/tmp/dropwizard-bench/cdr_5000000.csv")
+    ap.add_argument("--engines-rows", type=int, default=500_000)
+    ap.add_argument("--skip-mysql", action="store_true")
+    a = ap.parse_args()
+    if not a.skip_mysql:
+        bench_mysql(a.mysql)
+    bench_csv(a.csv)
+    bench_engines(a.csv, a.engines_rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+"""One analysis of a scope on a source: profile, summary, findings, the reported call. Cached."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from dropwizard.cdr import analytics, sql
+from dropwizard.cdr.base import CdrSource
+from dropwizard.diagnosis.detectors import detect
+from dropwizard.diagnosis.finding import Finding
+from dropwizard.reference.causes import normalise
+from dropwizard.reference.vos import direction_name
+from dropwizard.scope import CALL_WINDOW, Scope, iso
+
+CALL_CONTEXT = timedelta(hours=12)
+"""For a single-call scope, patterns are looked for this far either side of the call."""
+CHAIN_SPAN = timedelta(minutes=10)
+
+
+@dataclass
+class Analysis:
+    source: str
+    since: datetime | None
+    until: datetime | None
+    gateway: str | None
+    profile: analytics.Profile
+    summary: analytics.Summary
+    findings: list[Finding]
+    call: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def totals(self) -> dict[str, int]:
+        s = self.summary
+        return {"calls": s.calls, "answered": s.answered, "failed": s.failed, "dropped": s.dropped}
+
+
+def window_for(source: CdrSource, scope: Scope) -> tuple[datetime | None, datetime | None]:
+    if scope.kind == "call" and scope.at is not None:
+        return scope.at - CALL_CONTEXT, scope.at + CALL_CONTEXT
+    since, until = scope.since, scope.until
+    if since is None and until is None:
+        return source.default_window()
+    if since is None or until is None:
+        d_since, d_until = source.default_window()
+        if since is None:
+            since = d_since if (d_since and until and d_since < until) else None
+        if until is None:
+            until = d_until if (d_until and since and d_until > since) else None
+    return since, until
+
+
+def lookup_call(source: CdrSource, number: str, at: datetime) -> dict[str, Any]:
+    """The CDRs of `number` within ±2 min of `at`, and every leg of their retry chains."""
+    lo, hi = at - CALL_WINDOW, at + CALL_WINDOW
+    lo_ms, hi_ms = int(lo.timestamp() * 1000), int(hi.timestamp() * 1000)
+    legs: dict[Any, dict[str, Any]] = {}
+    plans = source.plan(lo - timedelta(hours=4), hi + timedelta(hours=4))
+    for plan in plans:
+        cm = source.columns(plan.table)
+        for row in source.execute(sql.call_lookup(cm, plan.table, number, lo_ms, hi_ms)):
+            d = dict(zip(sql.CALL_FIELDS, row, strict=True))
+            legs[d["flowno"]] = d
+    firsts = sorted({int(d["flownofirst"]) for d in legs.values() if d.get("flownofirst")})
+    if firsts:
+        span_lo = int((lo - CHAIN_SPAN).timestamp() * 1000)
+        span_hi = int((hi + CHAIN_SPAN).timestamp() * 1000 + 4 * 3600 * 1000)
+        for plan in plans:
+            cm = source.columns(plan.table)
+            if not cm.has("flownofirst"):
+                continue
+            for row in source.execute(sql.chain_lookup(cm, plan.table, firsts[:50], span_lo, span_hi)):
+                d = dict(zip(sql.CALL_FIELDS, row, strict=True))
+                legs.setdefault(d["flowno"], d)
+    out = []
+    for d in sorted(legs.values(), key=lambda d: (d.get("starttime") or 0, d.get("flowno") or 0)):
+        cause = normalise(_int(d.get("endreason")), d.get("reason") or None)
+        out.append({
+            "flowno": _int(d.get("flowno")),
+            "flownofirst": _int(d.get("flownofirst")),
+            "caller": d.get("caller") or "",
+            "callee": d.get("callee") or "",
+            "caller_gateway": d.get("caller_gw") or "",
+            "callee_gateway": d.get("callee_gw") or "",
+            "start": _iso_ms(d.get("starttime")),
+            "stop": _iso_ms(d.get("stoptime")),
+            "holdtime": _int(d.get("holdtime")) or 0,
+            "direction": direction_name(_int(d.get("enddirection"))),
+            "endreason": _int(d.get("endreason")),
+            "reason_header": d.get("reason") or "",
+            "cause": cause.q850,
+            "cause_label": cause.label,
+            "sip_status": cause.sip_status,
+            "rtpforward": _int(d.get("rtpforward")),
+        })
+    matching = [x for x in out if number in (x["caller"], x["callee"])
+                or x["caller"].endswith(number) or x["callee"].endswith(number)]
+    target = _closest(matching or out, at)
+    return {"number": number, "at": iso(at), "found": bool(out), "legs": out, "call": target}
+
+
+def _closest(legs: list[dict[str, Any]], at: datetime) -> dict[str, Any] | None:
+    """The leg the report is about: the last answered leg nearest `at`, else the nearest leg."""
+    if not legs:
+        return None
+    t = at.timestamp()
+
+    def dist(x: dict[str, Any]) -> float:
+        start = datetime.fromisoformat(x["start"].replace("Z", "+00:00")).timestamp() if x["start"] else t
+        stop = datetime.fromisoformat(x["stop"].replace("Z", "+00:00")).timestamp() if x["stop"] else t
+        return 0.0 if start <= t <= stop else min(abs(t - start), abs(t - stop))
+
+    answered = [x for x in legs if x["holdtime"] > 0]
+    return min(answered or legs, key=dist)
+
+
+def _int(v: Any) -> int | None:
+    try:
+        return None if v is None or v == "" else int(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _iso_ms(v: Any) -> str | None:
+    ms = _int(v)
+    return analytics.iso_ms(ms) if ms is not None else None
+
+
+def analyse(source: CdrSource, scope: Scope, flow: Any = None) -> Analysis:
+    """Analyse a scope (cached per source and scope)."""
+    cache: dict[Any, Analysis] = source.__dict__.setdefault("_analysis_cache", {})
+    key = (scope.kind, scope.since, scope.until, scope.gateway, scope.number, scope.at, id(flow))
+    if key in cache:
+        return cache[key]
+    since, until = window_for(source, scope)
+    gateway = scope.gateway if scope.kind == "gateway" else None
+    prof = analytics.collect(source, since, until, gateway)
+    summary = analytics.summarise(prof)
+    findings = detect(prof, summary, flow)
+    call = None
+    if scope.kind == "call" and scope.number and scope.at:
+        call = lookup_call(source, scope.number, scope.at)
+    a = Analysis(source.describe(), since, until, gateway, prof, summary, findings, call,
+                 list(dict.fromkeys(source.notes)))
+    if summary.calls == 0:
+        a.notes.append(
+            f"no CDRs in {iso(since) or 'start'} .. {iso(until) or 'end'}"
+            + (f" for gateway {gateway}" if gateway else "")
+        )
+    cache[key] = a
+    return a

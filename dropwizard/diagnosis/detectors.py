@@ -1,0 +1,477 @@
+"""Detectors: turn CDR analytics (groups, histograms, timelines, chains) into findings.
+
+Every detector compares a gateway with itself (its own background, its own baseline rate) or
+with its peers; none expects a particular timer value. Severity follows the measured share of
+the gateway's calls and the count; a healthy day yields no high or medium finding.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from statistics import median
+from typing import Any
+
+from dropwizard.cdr.analytics import Profile, Summary, iso_ms, pdd_p50
+from dropwizard.diagnosis.finding import Finding, Severity, rank_findings
+from dropwizard.diagnosis.fixes import recommendations
+from dropwizard.diagnosis.histogram import Band, Hist, Spike, band_after, find_band, find_spikes
+
+ACK_RANGE = (30, 34)
+REJECT_CLASSES: dict[str, frozenset[int]] = {
+    "503": frozenset({503, 500, 502, 504, -80}),
+    "487": frozenset({487}),
+    "486": frozenset({486, 600}),
+    "480": frozenset({480}),
+    "408": frozenset({408}),
+}
+"""Rejection classes tracked per provider gateway (SIP statuses; -80 is VOS 'unreachable')."""
+CLASS_CAUSES = {"503": "503/34/38/41", "487": "487", "486": "486/17", "480": "480/18",
+                "408": "408/102"}
+
+
+def session_expires_for(timer_s: int) -> tuple[int, str]:
+    """The Session-Expires a drop at `timer_s` after answer implies, and by which rule.
+
+    RFC 4028 §10: BYE at SE - min(32, SE/3) after the last refresh; a refresh answered 408/481 at
+    SE/2 drops about 32 s later; draft -11 used a 10 s margin. The first rule giving a round SE
+    (a multiple of 30 s) wins; otherwise the RFC rule.
+    """
+    rfc = timer_s + 32 if timer_s >= 64 else round(timer_s * 1.5)
+    options = [(rfc, "rfc4028"), (2 * (timer_s - 32), "refresh_failed"), (timer_s + 10, "draft11")]
+    for se, rule in options:
+        if se >= 90 and se % 30 == 0:
+            return se, rule
+    return rfc, "rfc4028"
+
+
+def _severity(excess: int, share: float, floor: int = 8) -> Severity:
+    if excess >= 20 and share >= 0.01:
+        return Severity.HIGH
+    if excess >= floor and share >= 0.003:
+        return Severity.MEDIUM
+    return Severity.LOW
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.1f} %"
+
+
+@dataclass
+class Candidate:
+    kind: str
+    value: int
+    side: str
+    gateway: str
+    excess: int
+    calls: int
+    share: float
+    detail: Spike | Band
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _classify_spike(h: Hist, s: Spike, h102: Hist) -> tuple[str, int]:
+    """(kind, value) of a spike: ack_timeout, max_call_duration, session_timer, rtp_timeout (band)."""
+    post, pre = band_after(h, s.at)
+    pre = h.sum(s.at - 120, s.at - 10)
+    if post >= max(5, 0.5 * s.calls) and post >= 3 * pre + 5:
+        return "band", s.at
+    if ACK_RANGE[0] <= s.at <= ACK_RANGE[1]:
+        return "ack_timeout", s.at
+    round_at = next((d for d in (s.at, s.at - 1, s.at + 1) if d >= 300 and d % 60 == 0), None)
+    c102 = h102.sum(s.at - 1, s.at + 2)
+    if round_at is not None and c102 * 2 < s.calls:
+        return "max_call_duration", round_at
+    if c102 * 2 >= s.calls or round_at is None:
+        return "session_timer", s.at
+    return "max_call_duration", round_at
+
+
+def _band_kind(b: Band, side: str) -> str:
+    if b.start < 60:
+        return "rtp_timeout"
+    if b.start <= 330:
+        return "nat_keepalive_loss" if side == "caller" else "firewall_udp_timeout"
+    return "rtp_timeout"
+
+
+def duration_candidates(s: Summary) -> list[Candidate]:
+    """Spikes and bands on every gateway's drop histogram (both sides) and on all drops."""
+    out: list[Candidate] = []
+    for (side, gw), counts in s.drops.items():
+        h = Hist(counts)
+        h102 = Hist(s.drops_102.get((side, gw), {}))
+        answered = s.answered if side == "all" else s.gateway(side, gw).answered
+        if not answered:
+            continue
+        spikes = find_spikes(h)[:4]
+        kinds = [_classify_spike(h, sp, h102) for sp in spikes]
+        narrow = tuple(sp.at for sp, (k, _) in zip(spikes, kinds, strict=True) if k != "band")
+        b = find_band(Hist(counts, without=narrow) if narrow else h)
+        if b is not None:
+            out.append(Candidate(_band_kind(b, side), b.start, side, gw, b.excess, b.calls,
+                                 b.excess / answered, b))
+        for sp, (kind, value) in zip(spikes, kinds, strict=True):
+            inside = b is not None and b.start - 1 <= sp.at <= b.end and sp.calls < b.calls
+            if kind != "band" and not inside:
+                out.append(Candidate(kind, value, side, gw, sp.excess, sp.calls,
+                                     sp.excess / answered, sp))
+    return out
+
+
+def _pick(cands: list[Candidate]) -> list[Candidate]:
+    """One candidate per (kind, value ±3 s): the gateway where it is most concentrated."""
+    groups: list[list[Candidate]] = []
+    for c in sorted(cands, key=lambda c: -c.excess):
+        for g in groups:
+            bandish = {"rtp_timeout", "nat_keepalive_loss", "firewall_udp_timeout", "ack_timeout"}
+            same_kind = g[0].kind == c.kind or {g[0].kind, c.kind} <= bandish
+            tol = max(10, g[0].value // 5) if isinstance(g[0].detail, Band) else 3
+            if same_kind and abs(g[0].value - c.value) <= tol:
+                g.append(c)
+                break
+        else:
+            groups.append([c])
+    picked: list[Candidate] = []
+    for g in groups:
+        overall = next((c for c in g if c.side == "all"), None)
+        gws = [c for c in g if c.side != "all"]
+        best = max(gws, key=lambda c: (isinstance(c.detail, Band), c.share, c.excess), default=None)
+        if best is not None and (overall is None or best.excess >= 0.6 * overall.excess):
+            if best.kind in ("nat_keepalive_loss", "firewall_udp_timeout"):
+                best.kind = _band_kind(best.detail, best.side)  # type: ignore[arg-type]
+            picked.append(best)
+        elif overall is not None:
+            picked.append(overall)
+    return picked
+
+
+def _duration_finding(c: Candidate, s: Summary, fixes: Any) -> Finding:
+    gw = c.gateway or None
+    side = c.side if c.side != "all" else None
+    answered = s.answered if c.side == "all" else s.gateway(c.side, c.gateway).answered
+    calls = s.calls if c.side == "all" else s.gateway(c.side, c.gateway).calls
+    where = f"on {c.side} gateway {c.gateway}" if gw else "across all gateways"
+    sev = _severity(c.excess, c.share, 8 if isinstance(c.detail, Spike) else 12)
+    px = s.drops_proxied.get((c.side, c.gateway), [0, 0])
+    proxied_share = px[1] / px[0] if px[0] else None
+    data: dict[str, Any] = {
+        "share": round(c.excess / calls, 4) if calls else 0.0,
+        "answered_share": round(c.share, 4),
+        "gateway_calls": calls,
+        "gateway_answered": answered,
+    }
+    conf = min(0.95, 0.5 + c.detail.z / 40)
+    ev: list[str] = []
+    if isinstance(c.detail, Spike):
+        sp = c.detail
+        ev.append(
+            f"{sp.calls} answered calls {where} were ended by the switch or with cause 102 within "
+            f"±1 s of {sp.at} s after answer, against {sp.expected:.1f} expected from the "
+            f"neighbouring durations ({_pct(c.share)} of its answered calls)."
+        )
+        data.update({"spike_s": c.value, "spike_calls": sp.calls, "expected": round(sp.expected, 2)})
+    else:
+        b = c.detail
+        ev.append(
+            f"{b.calls} drops {where} pile up from {b.start} s after answer to {b.end} s, against "
+            f"{b.expected:.1f} expected at the level before {b.start} s "
+            f"({_pct(c.share)} of its answered calls)."
+        )
+        data.update({"band_start_s": b.start, "band_end_s": b.end, "band_calls": b.calls})
+    if proxied_share is not None:
+        data["proxied_share"] = round(proxied_share, 3)
+    fid = c.kind
+    if c.kind == "session_timer":
+        fid = "session_timer_expiry"
+        se, rule = session_expires_for(c.value)
+        data.update({"timer_s": c.value, "implied_session_expires": se, "rule": rule})
+        if rule == "rfc4028":
+            ev.append(
+                f"Under RFC 4028 §10 a BYE comes at SE - min(32, SE/3) after the last refresh: "
+                f"{c.value} s implies Session-Expires {se} s with no refresh reaching the far side."
+            )
+        elif rule == "refresh_failed":
+            ev.append(
+                f"{c.value} s is SE/2 + 32 s for Session-Expires {se} s: the refresh sent at half "
+                "the interval failed (408/481 or no answer) and the session ended about 32 s later."
+            )
+        else:
+            ev.append(f"{c.value} s is Session-Expires {se} s minus 10 s (the draft -11 margin).")
+        title = f"Session timer expiry at {c.value} s (Session-Expires {se} s)"
+    elif c.kind == "ack_timeout":
+        data["timer_s"] = c.value
+        ev.append(
+            "A drop about 32 s after answer is RFC 3261 64*T1: the 200 OK was never ACKed "
+            "(NAT, Record-Route or Contact trouble), not an RTP timeout."
+        )
+        title = f"ACK timeout: calls end {c.value} s after answer"
+    elif c.kind == "max_call_duration":
+        data["value_s"] = c.value
+        ev.append(
+            f"{c.value} s is a round value: a configured maximum call duration "
+            "(maxCallDurationLower/Upper per gateway, or a system limit) cuts these calls."
+        )
+        title = f"Calls cut at a maximum call duration of {c.value} s"
+    elif c.kind == "rtp_timeout":
+        start = c.value
+        data.update({"rtp_timeout_s": start, "window": None})
+        if proxied_share is not None and proxied_share < 0.5:
+            ev.append(
+                f"Only {_pct(proxied_share)} of these drops had media proxied (rtpforward): "
+                "without proxy VOS3000 cannot see RTP stop, so the 102 comes from the far end's "
+                "media timeout, or a NAT path is dropping media."
+            )
+        else:
+            ev.append(
+                f"The band starts {start} s after answer: an RTP timeout of about {start} s "
+                "(drops right at it when media never flowed, later when it stopped mid-call)."
+            )
+        title = f"RTP timeout: drops from {start} s after answer"
+    elif c.kind == "firewall_udp_timeout":
+        data["idle_timeout_s"] = c.value
+        ev.append(
+            f"Drops start {c.value} s after answer: in-dialog signalling idle longer than a "
+            "firewall or conntrack UDP timeout (30 s / 120 s / 180 s defaults) loses its path."
+        )
+        title = f"Firewall UDP timeout: drops from {c.value} s after answer"
+    else:
+        data["binding_s"] = c.value
+        ev.append(
+            f"Drops start {c.value} s after answer on a customer-side gateway: a NAT binding "
+            "expiring without keepalives (CPE routers often use 30-60 s)."
+        )
+        title = f"NAT keepalive loss: drops from {c.value} s after answer"
+    return Finding(
+        id=fid, title=title, severity=sev, confidence=round(conf, 2), gateway=gw, side=side,
+        calls=c.excess, evidence=ev, recommendations=recommendations(fid, fixes), data=data,
+    )
+
+
+# -- providers ------------------------------------------------------------------------------
+@dataclass
+class Burst:
+    gateway: str
+    klass: str
+    start_ms: int
+    end_ms: int
+    rejected: int
+    attempts: int
+    baseline: float
+    z: float
+
+    @property
+    def rate(self) -> float:
+        return self.rejected / self.attempts if self.attempts else 0.0
+
+    @property
+    def excess(self) -> int:
+        return max(0, round(self.rejected - self.attempts * self.baseline))
+
+
+def provider_series(prof: Profile) -> dict[str, dict[int, dict[str, int]]]:
+    """gateway -> bucket -> {"attempts": n, class: rejected, "487_caller": n}"""
+    out: dict[str, dict[int, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    for (gw, bucket, status, dir487), n in prof.timeline.items():
+        if not gw or bucket is None:
+            continue
+        cell = out[gw][bucket]
+        cell["attempts"] += n
+        if status is None or status == 0:
+            continue
+        for k, codes in REJECT_CLASSES.items():
+            if status in codes:
+                cell[k] += n
+        if status == 487 and dir487 == 0:
+            cell["487_caller"] += n
+    return out
+
+
+def find_bursts(prof: Profile) -> list[Burst]:
+    bursts: list[Burst] = []
+    for gw, series in provider_series(prof).items():
+        buckets = sorted(series)
+        for k in REJECT_CLASSES:
+            A = sum(series[b]["attempts"] for b in buckets)
+            R = sum(series[b][k] for b in buckets)
+            if A < 20 or R < 5:
+                continue
+            rates = [series[b][k] / series[b]["attempts"] for b in buckets if series[b]["attempts"] >= 5]
+            base = median(rates) if len(rates) >= 6 else R / A
+            base = max(base, 0.2 * R / A, 0.002)
+            flagged = []
+            for b in buckets:
+                a, r = series[b]["attempts"], series[b][k]
+                if a and r >= 3 and r / a >= base + 0.1 and _z(r, a, base) >= 3:
+                    flagged.append(b)
+            runs: list[list[int]] = []
+            for b in flagged:
+                if runs and b - runs[-1][-1] <= 2:
+                    runs[-1].append(b)
+                else:
+                    runs.append([b])
+            for run in runs:
+                a = sum(series[b]["attempts"] for b in range(run[0], run[-1] + 1) if b in series)
+                r = sum(series[b][k] for b in range(run[0], run[-1] + 1) if b in series)
+                z = _z(r, a, base)
+                if z >= 5 and r - a * base >= 10:
+                    bursts.append(Burst(gw, k, run[0] * prof.bucket_ms, (run[-1] + 1) * prof.bucket_ms,
+                                        r, a, base, z))
+    bursts.sort(key=lambda b: -b.excess)
+    return bursts
+
+
+def _z(r: float, a: float, p: float) -> float:
+    return (r - a * p) / math.sqrt(a * p * (1 - p) + 1.0)
+
+
+def chronic_rejections(prof: Profile) -> list[dict[str, Any]]:
+    """Gateways whose whole-window rate of a class is far above their peers' (e.g. PDD 487s)."""
+    series = provider_series(prof)
+    totals: dict[str, dict[str, int]] = {}
+    for gw, s in series.items():
+        t: dict[str, int] = defaultdict(int)
+        for cell in s.values():
+            for k, v in cell.items():
+                t[k] += v
+        totals[gw] = t
+    out = []
+    for k in REJECT_CLASSES:
+        for gw, t in totals.items():
+            a = t["attempts"]
+            r = t[k] - (t["487_caller"] if k == "487" else 0)
+            peers = [
+                (p[k] - (p["487_caller"] if k == "487" else 0)) / p["attempts"]
+                for g, p in totals.items() if g != gw and p["attempts"] >= 20
+            ]
+            if a < 50 or not peers:
+                continue
+            peer = median(peers)
+            rate = r / a
+            if r >= 20 and rate >= 0.05 and rate >= 3 * peer + 0.02 and _z(r, a, max(peer, 0.002)) >= 5:
+                out.append({"gateway": gw, "class": k, "rejected": r, "attempts": a, "rate": rate,
+                            "peer_rate": peer, "caller_cancels": t["487_caller"]})
+    return out
+
+
+def provider_findings(prof: Profile, s: Summary, fixes: Any) -> list[Finding]:
+    out: list[Finding] = []
+    seen: set[tuple[str, str]] = set()
+    for b in find_bursts(prof):
+        if (b.gateway, b.klass) in seen:
+            continue
+        seen.add((b.gateway, b.klass))
+        g = s.gateway("callee", b.gateway)
+        sev = (Severity.HIGH if b.excess >= 50 and b.rate - b.baseline >= 0.25
+               else Severity.MEDIUM if b.excess >= 15 and b.rate - b.baseline >= 0.1
+               else Severity.LOW)
+        window = {"start": iso_ms(b.start_ms), "end": iso_ms(b.end_ms)}
+        out.append(Finding(
+            id="provider_rejection",
+            title=f"{b.gateway}: burst of {CLASS_CAUSES[b.klass]} rejections",
+            severity=sev, confidence=round(min(0.95, 0.55 + b.z / 50), 2), gateway=b.gateway,
+            side="callee", calls=b.excess,
+            evidence=[
+                f"From {window['start']} to {window['end']} provider gateway {b.gateway} rejected "
+                f"{b.rejected} of {b.attempts} attempts ({_pct(b.rate)}) with "
+                f"{CLASS_CAUSES[b.klass]}, against its own baseline of {_pct(b.baseline)}.",
+                f"That is about {b.excess} rejections above baseline; outside the window the "
+                "gateway behaves normally, so the provider had a capacity or outage episode.",
+            ],
+            recommendations=recommendations("provider_rejection", fixes),
+            data={"status": b.klass, "window": window, "baseline_rate": round(b.baseline, 4),
+                  "burst_rate": round(b.rate, 4), "rejected": b.rejected, "attempts": b.attempts,
+                  "share": round(b.excess / g.calls, 4) if g.calls else 0.0,
+                  "pdd_p50_ms": pdd_p50(prof, b.gateway)},
+        ))
+    for c in chronic_rejections(prof):
+        if (c["gateway"], c["class"]) in seen:
+            continue
+        seen.add((c["gateway"], c["class"]))
+        excess = round(c["rejected"] - c["attempts"] * c["peer_rate"])
+        sev = Severity.HIGH if c["rate"] >= 0.1 and excess >= 50 else Severity.MEDIUM
+        ev = [
+            f"Provider gateway {c['gateway']} rejected {c['rejected']} of {c['attempts']} attempts "
+            f"({_pct(c['rate'])}) with {CLASS_CAUSES[c['class']]} over the whole window, against "
+            f"{_pct(c['peer_rate'])} on the other provider gateways."
+        ]
+        pdd = pdd_p50(prof, c["gateway"])
+        if c["class"] == "487":
+            ev.append(
+                f"These 487s were not cancelled by the caller ({c['caller_cancels']} caller "
+                f"cancels are excluded): the switch CANCELled the attempts itself, typically a PDD "
+                f"or ring timeout (median PDD {pdd} ms) or a failover to the next gateway."
+            )
+        out.append(Finding(
+            id="provider_rejection",
+            title=f"{c['gateway']}: {CLASS_CAUSES[c['class']]} rejections far above its peers",
+            severity=sev, confidence=0.7, gateway=c["gateway"], side="callee", calls=excess,
+            evidence=ev, recommendations=recommendations("provider_rejection", fixes),
+            data={"status": c["class"], "rate": round(c["rate"], 4),
+                  "peer_rate": round(c["peer_rate"], 4), "rejected": c["rejected"],
+                  "attempts": c["attempts"], "share": round(c["rejected"] / c["attempts"], 4),
+                  "pdd_p50_ms": pdd, "window": None},
+        ))
+    return out
+
+
+# -- chains ---------------------------------------------------------------------------------
+def failover_findings(prof: Profile, s: Summary, fixes: Any) -> list[Finding]:
+    out = []
+    per_gw: dict[str, int] = defaultdict(int)
+    for (gw, midcall), (_chains, n) in prof.chains.items():
+        if midcall and gw:
+            per_gw[gw] += n
+    for gw, m in sorted(per_gw.items(), key=lambda kv: -kv[1]):
+        g = s.gateway("callee", gw)
+        share = m / g.answered if g.answered else 0.0
+        sev = _severity(m, share)
+        if m < 5:
+            continue
+        out.append(Finding(
+            id="failover_switch",
+            title=f"Mid-call gateway switches away from {gw}",
+            severity=sev, confidence=0.75, gateway=gw, side="callee", calls=m,
+            evidence=[
+                f"{m} answered calls on {gw} were ended by the switch and the same call "
+                f"(flownofirst) was retried on another provider gateway within seconds "
+                f"({_pct(share)} of its answered calls).",
+                "A B2BUA cannot move an answered call: the first leg is torn down (BYE, often "
+                "labelled 41) and the caller hears a drop; check the switchAllow* failover settings.",
+            ],
+            recommendations=recommendations("failover_switch", fixes),
+            data={"midcall_switches": m, "share": round(m / g.calls, 4) if g.calls else 0.0,
+                  "answered_share": round(share, 4)},
+        ))
+    return out
+
+
+def normal_finding(s: Summary, fixes: Any) -> Finding | None:
+    if not s.answered:
+        return None
+    normal = s.causes_answered.get(16, 0) + s.causes_answered.get(31, 0)
+    share = normal / s.answered
+    return Finding(
+        id="normal_clearing", title="Normal clearing dominates answered calls",
+        severity=Severity.INFO, confidence=round(min(0.95, share), 2), calls=normal,
+        evidence=[
+            f"{normal} of {s.answered} answered calls ({_pct(share)}) ended with Q.850 16/31 "
+            f"normal clearing; {s.dropped} ({_pct(s.dropped / s.answered)}) were ended by the "
+            "switch or with cause 102."
+        ],
+        recommendations=recommendations("normal_clearing", fixes),
+        data={"normal_share": round(share, 4), "dropped": s.dropped},
+    )
+
+
+def detect(prof: Profile, s: Summary, fixes: Any = None) -> list[Finding]:
+    """Every detector over one analysed window, most important first."""
+    findings = [_duration_finding(c, s, fixes) for c in _pick(duration_candidates(s))]
+    findings += provider_findings(prof, s, fixes)
+    findings += failover_findings(prof, s, fixes)
+    if s.calls and not any(f.severity.rank >= Severity.MEDIUM.rank for f in findings):
+        nf = normal_finding(s, fixes)
+        if nf is not None:
+            findings.append(nf)
+    return rank_findings(findings)

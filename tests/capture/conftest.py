@@ -1,0 +1,1 @@
+"""Capture test fixtures live in the modules; this file marks the folder for pytest."""

@@ -1,0 +1,116 @@
+"""Detectors on planted faults with non-default values, renamed gateways, several seeds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from dropwizard.cdr import analytics
+from dropwizard.cdr.demo import gateway_names
+from dropwizard.diagnosis.detectors import detect, session_expires_for
+from dropwizard.diagnosis.finding import Finding
+
+from cdrdays import duck, renamed, rows_for
+
+CUST, PROV = gateway_names()
+
+
+def findings(seed: int, faults: list[dict[str, Any]], prefix: str = "gw") -> tuple[list[Finding], dict[str, str]]:
+    names = renamed(prefix)
+    rows = rows_for(seed, faults, rename=names)
+    src = duck(rows)
+    prof = analytics.collect(src, None, None)
+    return detect(prof, analytics.summarise(prof)), names
+
+
+def serious(fs: list[Finding]) -> list[Finding]:
+    return [f for f in fs if f.severity.value in ("high", "medium")]
+
+
+@pytest.mark.parametrize("seed", [101, 202, 303, 404, 505])
+def test_healthy_day_has_no_high_or_medium(seed: int) -> None:
+    fs, _ = findings(seed, [])
+    assert serious(fs) == [], [f.title for f in serious(fs)]
+
+
+@pytest.mark.parametrize(
+    ("seed", "gw", "params", "timer"),
+    [(11, 2, {"session_expires": 1200}, 1168), (12, 0, {"timer_s": 725}, 725),
+     (13, 3, {"session_expires": 600}, 568)],
+)
+def test_session_timer_any_value(seed: int, gw: int, params: dict, timer: int) -> None:
+    fs, names = findings(seed, [{"type": "session_timer", "gateway": PROV[gw], "params": params}],
+                         prefix=f"s{seed}")
+    f = next(f for f in serious(fs) if f.id == "session_timer_expiry")
+    assert f.gateway == names[PROV[gw]] and f.side == "callee"
+    assert abs(f.data["timer_s"] - timer) <= 1
+    assert f.data["implied_session_expires"] == session_expires_for(f.data["timer_s"])[0]
+    assert f.calls > 0 and 0 < f.data["share"] < 1
+    assert any(str(f.data["timer_s"]) in e for e in f.evidence)
+
+
+def test_session_expires_arithmetic() -> None:
+    assert session_expires_for(1768) == (1800, "rfc4028")
+    assert session_expires_for(60) == (90, "rfc4028")
+    assert session_expires_for(932) == (1800, "refresh_failed")
+
+
+def test_ack_timeout_on_customer_gateway() -> None:
+    fs, names = findings(21, [{"type": "ack_timeout", "gateway": CUST[3], "share": 0.07}], "a")
+    f = next(f for f in serious(fs) if f.id == "ack_timeout")
+    assert f.gateway == names[CUST[3]] and 31 <= f.data["timer_s"] <= 33
+
+
+def test_max_call_duration_round_value() -> None:
+    fs, names = findings(22, [{"type": "max_call_duration", "gateway": PROV[1],
+                               "params": {"value": 1500}}], "m")
+    f = next(f for f in serious(fs) if f.id == "max_call_duration")
+    assert f.data["value_s"] == 1500 and f.gateway == names[PROV[1]]
+
+
+@pytest.mark.parametrize(("seed", "timeout", "proxied"), [(31, 20, True), (32, 45, False)])
+def test_rtp_timeout_band_from_any_onset(seed: int, timeout: int, proxied: bool) -> None:
+    fault = {"type": "rtp_timeout", "gateway": CUST[0], "share": 0.08,
+             "params": {"timeout_s": timeout, "proxied": proxied}}
+    fs, names = findings(seed, [fault], f"r{seed}")
+    f = next(f for f in serious(fs) if f.id == "rtp_timeout")
+    assert abs(f.data["band_start_s"] - timeout) <= 2
+    assert f.gateway == names[CUST[0]]
+    assert (f.data["proxied_share"] > 0.5) is proxied
+
+
+def test_provider_503_burst_window() -> None:
+    fault = {"type": "provider_503_burst", "gateway": PROV[2], "params": {"rate": 0.5},
+             "window": ("09:30", "10:20")}
+    fs, names = findings(41, [fault], "p")
+    f = next(f for f in serious(fs) if f.id == "provider_rejection")
+    assert f.gateway == names[PROV[2]] and f.data["status"] == "503"
+    start, end = f.data["window"]["start"], f.data["window"]["end"]
+    assert "T09:" in start and start >= "2026-11-27T09:20" and start <= "2026-11-27T09:40"
+    assert "2026-11-27T10:10" <= end <= "2026-11-27T10:35"
+    assert f.data["burst_rate"] > f.data["baseline_rate"] + 0.2
+
+
+def test_provider_487_pdd_cancels() -> None:
+    fs, names = findings(42, [{"type": "provider_487", "gateway": PROV[4], "share": 0.25,
+                               "params": {"pdd_timeout_s": 6}}], "c")
+    f = next(f for f in serious(fs) if f.id == "provider_rejection")
+    assert f.gateway == names[PROV[4]] and f.data["status"] == "487"
+
+
+def test_midcall_failover_chains() -> None:
+    fs, names = findings(51, [{"type": "midcall_failover", "gateway": PROV[0], "share": 0.06}], "f")
+    f = next(f for f in serious(fs) if f.id == "failover_switch")
+    assert f.gateway == names[PROV[0]] and f.calls >= 20
+
+
+def test_firewall_and_nat_bands() -> None:
+    fs, names = findings(61, [{"type": "firewall_udp_timeout", "gateway": PROV[1],
+                               "params": {"timeout_s": 150}}], "w")
+    f = next(f for f in serious(fs) if f.id == "firewall_udp_timeout")
+    assert f.gateway == names[PROV[1]] and abs(f.data["band_start_s"] - 150) <= 3
+    fs, names = findings(62, [{"type": "nat_keepalive", "gateway": CUST[2],
+                               "params": {"binding_s": 75}}], "n")
+    f = next(f for f in serious(fs) if f.id == "nat_keepalive_loss")
+    assert f.gateway == names[CUST[2]] and abs(f.data["band_start_s"] - 75) <= 3

@@ -1,0 +1,49 @@
+"""Probe test helpers: fixture roots, free loopback ports, root/tcpdump requirements."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+from dropwizard.evidence import Evidence
+from dropwizard.probes.base import ProbeConfig
+from dropwizard.probes.gatherers import run_probe
+from dropwizard.probes.host import Host, LocalHost, RecordedHost
+
+FIXTURES = Path(__file__).parent / "fixtures"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def need(reason: str) -> None:
+    """Skip on a laptop; fail in CI, where every test must run."""
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}")
+    pytest.skip(reason)
+
+
+def require_root() -> None:
+    if os.geteuid() != 0:
+        need("capturing with tcpdump needs root (./scripts/test runs as root in CI)")
+
+
+def free_udp_port() -> int:
+    """A UDP port on 127.0.0.1 that nothing is bound to right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fixture_host(name: str) -> Host:
+    path = FIXTURES / name
+    if (path / "commands.yaml").exists():
+        return RecordedHost(path)
+    return LocalHost(path)
+
+
+def probe(name: str, host: Host | None = None, **params: object) -> Evidence:
+    cfg = params.pop("config", None)
+    assert cfg is None or isinstance(cfg, ProbeConfig)
+    return run_probe(name, host=host or LocalHost("/"), config=cfg or ProbeConfig(), params=params)

@@ -1,0 +1,144 @@
+"""`dropwizard probe` and the `probe.*` gatherers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dropwizard.cli import main
+from dropwizard.config import Config
+from dropwizard.gather import GatherContext, Registry
+from dropwizard.probes.gatherers import PROBES, register
+
+from .conftest import FIXTURES, fixture_host, free_udp_port
+
+FACTS_MD = Path(__file__).resolve().parents[2] / "docs" / "facts.md"
+
+
+@pytest.fixture(autouse=True)
+def _no_user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text("[probes]\nsip_options_interval = 0.1\nudp_sample_s = 0\n")
+    monkeypatch.setenv("DROPWIZARD_CONFIG", str(cfg))
+    return cfg
+
+
+def run_json(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[dict]]:
+    rc = main(["probe", *argv, "--format", "json"])
+    out = capsys.readouterr().out
+    return rc, json.loads(out)
+
+
+def test_json_records(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, records = run_json(["conntrack", "--root", str(FIXTURES / "centos6")], capsys)
+    assert rc == 0
+    assert [r["name"] for r in records] == ["probe.conntrack"]
+    rec = records[0]
+    assert rec["status"] == "ok" and rec["facts"]["udp_stream_timeout"] == 3600
+    assert set(rec) >= {
+        "name",
+        "kind",
+        "asked",
+        "status",
+        "summary",
+        "facts",
+        "data",
+        "advice",
+        "raw",
+        "started_at",
+        "duration_ms",
+    }
+
+
+def test_fail_on_fail_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, records = run_json(
+        ["conntrack", "--root", str(FIXTURES / "kernel4"), "--fail-on", "fail"], capsys
+    )
+    assert rc == 1 and records[0]["status"] == "fail"
+    rc, _ = run_json(
+        ["conntrack", "--root", str(FIXTURES / "centos6"), "--fail-on", "fail"], capsys
+    )
+    assert rc == 0
+
+
+def test_default_selection_and_target(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, records = run_json(["--root", str(FIXTURES / "vos3000")], capsys)
+    names = [r["name"] for r in records]
+    assert names == [f"probe.{n}" for n, s in PROBES.items() if not s.live]
+    port = free_udp_port()
+    rc, records = run_json(
+        ["--root", str(FIXTURES / "vos3000"), "--target", f"127.0.0.1:{port}"], capsys
+    )
+    last = records[-1]
+    assert last["name"] == "probe.sip_options" and last["facts"] == {
+        "answered": False,
+        "timeouts": 3,
+    }
+    assert rc == 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["nosuchprobe"], "unknown probe 'nosuchprobe'"),
+        (["rtp_flow", "--endpoint", "1.2.3"], "invalid endpoint address '1.2.3'"),
+        (["sip_options", "--target", "bad host"], "invalid host"),
+        (
+            ["rtp_flow", "--endpoint", "127.0.0.1", "--interface", "nosuchif0"],
+            "no interface 'nosuchif0'",
+        ),
+        (["sip_flood", "--seconds", "0"], "--seconds 0"),
+        (["--root", "/nonexistent/dir"], "not a directory"),
+    ],
+)
+def test_input_errors_are_one_line_exit_2(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["probe", *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_text_table(capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(["probe", "conntrack", "services", "--root", str(FIXTURES / "vos3000")])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "conntrack" in out and "services" in out and "fail" in out
+    assert "echo 3600 > /proc/sys/net/netfilter/nf_conntrack_udp_timeout_stream" in out
+    assert "down: vos3000d, empd" in out
+
+
+def test_list(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["probe", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in PROBES)
+
+
+def test_every_documented_gatherer_is_registered() -> None:
+    reg = Registry()
+    register(reg)
+    documented = sorted(
+        line.split("`")[1]
+        for line in FACTS_MD.read_text().splitlines()
+        if line.startswith("| `probe.")
+    )
+    assert reg.names() == documented
+    assert all(reg.doc(n) for n in reg.names())
+
+
+def test_gatherer_uses_context_host_config_and_params() -> None:
+    reg = Registry()
+    register(reg)
+    ctx = GatherContext(
+        host=fixture_host("vos3000"),
+        config=Config(raw={"probes": {"sip_options_interval": 0.1, "sip_options_attempts": 2}}),
+        params={"target": f"127.0.0.1:{free_udp_port()}"},
+    )
+    ev = reg.run("probe.conntrack", ctx)
+    assert ev.name == "probe.conntrack" and ev.facts["udp_stream_timeout"] == 180
+    ev = reg.run("probe.sip_options", ctx)
+    assert ev.facts == {"answered": False, "timeouts": 2}
+    ev = reg.run("probe.vos_config", ctx)
+    assert ev.namespaced_facts()["probe.vos_config.media_proxy"] == "auto"

@@ -1,0 +1,35 @@
+"""Shared fixtures: the shipped scenarios, each with its generated CDR source opened once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from dropwizard.training.scenario import Scenario, list_scenarios, shipped_dir
+
+SHIPPED = sorted(p.name for p in shipped_dir().iterdir() if (p / "scenario.yaml").is_file())
+
+_sources: dict[str, Any] = {}
+
+
+def shipped(name: str) -> Scenario:
+    return next(s for s in list_scenarios() if s.id == name)
+
+
+def source_for(sc: Scenario) -> Any:
+    """The scenario's generated CDR source, built once per test process (read-only use)."""
+    from dropwizard.training.run import open_scenario_source
+
+    if sc.id not in _sources:
+        _sources[sc.id] = open_scenario_source(sc)
+    return _sources[sc.id]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_sources() -> Iterator[None]:
+    yield
+    for src in _sources.values():
+        src.close()
+    _sources.clear()

@@ -1,0 +1,210 @@
+"""Walks of the shipped scenarios on the real engine, flow, detectors and recorded hosts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dropwizard.training.answers import Answers
+from dropwizard.training.headless import follow_evidence, timed_clock, walk_answers
+from dropwizard.training.run import TrainingRun
+from dropwizard.training.scenario import check_file, shipped_dir
+
+from .conftest import SHIPPED, shipped, source_for
+
+
+def open_run(name: str, step: float = 1.0, **kw) -> TrainingRun:
+    sc = shipped(name)
+    return TrainingRun.open(sc, source=source_for(sc), clock=timed_clock(step), trainee="t", **kw)
+
+
+def test_at_least_ten_scenarios_covering_the_issue() -> None:
+    assert len(SHIPPED) >= 10
+    faults = {f.type for name in SHIPPED for f in shipped(name).dataset.faults}
+    assert faults >= {
+        "rtp_timeout",
+        "session_timer",
+        "firewall_udp_timeout",
+        "nat_keepalive",
+        "midcall_failover",
+        "provider_503_burst",
+        "provider_487",
+        "ack_timeout",
+        "max_call_duration",
+    }
+    assert any(not shipped(n).dataset.faults for n in SHIPPED), "a healthy switch"
+    assert any(len(shipped(n).dataset.faults) >= 2 for n in SHIPPED), "two faults at once"
+    found = {f for n in SHIPPED for f in shipped(n).diagnosis.findings}
+    for fid in (
+        "rtp_timeout",
+        "session_timer_expiry",
+        "firewall_udp_timeout",
+        "nat_keepalive_loss",
+        "failover_switch",
+        "provider_rejection",
+    ):
+        assert fid in found, f"the guide's drop type {fid} has no scenario"
+    assert {shipped(n).difficulty for n in SHIPPED} == {"easy", "medium", "hard"}
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_scenario_file_validates(name: str) -> None:
+    assert check_file(shipped_dir() / name) == []
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_following_the_evidence_reaches_the_true_diagnosis(name: str) -> None:
+    run = open_run(name)
+    try:
+        judgements = list(follow_evidence(run))
+        assert run.finished, f"walk stopped at {run.current.id}"
+        assert all(j.correct is not False for j in judgements)
+        assert run.diagnosis_correct(), (
+            f"reached {run.reached()} via {[j.node + ':' + j.chosen for j in judgements]}, "
+            f"want {run.scenario.diagnosis.describe()}"
+        )
+        s = run.score()
+        assert s.total == s.maximum
+        assert s.judged == len(judgements)
+    finally:
+        run.close()
+
+
+def first_wrong_option(run: TrainingRun) -> tuple[str, str]:
+    """Walk by the evidence up to the first node with another option; return (node, wrong)."""
+    while True:
+        node = run.current
+        right = run.model_answer()
+        wrong = [
+            o.id for o in node.ways_out() if o.id != right and o.next != node.option(right).next
+        ]
+        if right and wrong:
+            return right, wrong[0]
+        run.choose(right, by="proposal")
+
+
+def test_a_wrong_branch_is_scored_as_such() -> None:
+    run = open_run("rtp-nat-no-proxy")
+    try:
+        run.start()
+        run.choose(run.model_answer())  # start
+        node = run.current.id
+        right = run.model_answer()
+        assert node == "step1" and right == "cause102"
+        j = run.choose("cause16")
+        assert j.correct is False
+        assert j.supported_option == "cause102"
+        assert "cause 102" in j.why
+        assert j.points == 0
+        list(follow_evidence(run))
+        s = run.score()
+        assert not run.diagnosis_correct()
+        assert "rtp_timeout" not in run.reached()
+        assert s.correct == s.judged - 1
+        assert s.diagnosis_points == 0
+        assert s.total == s.maximum - run.rules.decision_points - run.rules.diagnosis_points
+        report = run.report_markdown()
+        assert "`cause16` (16 (Normal Clearing)): **WRONG**" in report
+        assert "not the true diagnosis" in report
+    finally:
+        run.close()
+
+
+def test_a_wrong_turn_can_be_retried() -> None:
+    run = open_run("ack-timeout-32s")
+    try:
+        run.start()
+        right, wrong = first_wrong_option(run)
+        node = run.current.id
+        j = run.choose(wrong)
+        assert j.correct is False and run.can_retry()
+        assert run.retry().id == node
+        j2 = run.choose(right)
+        assert j2.correct is True
+        assert j2.points == run.rules.decision_points - run.rules.wrong_attempt_cost
+        list(follow_evidence(run))
+        assert run.diagnosis_correct()
+        s = run.score()
+        assert s.wrong_attempts == 1
+        assert s.total == s.maximum - run.rules.wrong_attempt_cost
+        events_back = [r for r in run.records() if r.decision.node == node]
+        assert len(events_back) == 1 and len(events_back[0].attempts) == 2
+    finally:
+        run.close()
+
+
+def test_hints_come_in_order_and_cost_points() -> None:
+    run = open_run("session-timer-600")
+    try:
+        run.start()
+        run.choose("gateway")
+        run.choose(run.model_answer())  # step1
+        assert run.current.id == "step2"
+        sc = run.scenario
+        first = run.hint()
+        assert first == sc.hints["step2"][0]
+        second = run.hint()
+        assert second == " ".join(run.current.hint.split())
+        list(follow_evidence(run))
+        s = run.score()
+        assert s.hints == 2 and s.total == s.maximum - 2 * run.rules.hint_cost
+        assert f"Hint taken: {first}" in run.report_markdown()
+    finally:
+        run.close()
+
+
+def test_report_lists_every_decision_with_its_evidence(tmp_path: Path) -> None:
+    transcript = tmp_path / "t.jsonl"
+    run = open_run("provider-503-burst", transcript=transcript)
+    try:
+        judgements = list(follow_evidence(run))
+        report = run.report_markdown()
+        for rec in run.records():
+            assert f"(`{rec.decision.node}`)" in report
+            for ev in rec.evidence:
+                assert f"| {ev.name} | {ev.status} |" in report
+        assert len(run.records()) == len(judgements)
+        assert "## Debrief" in report and run.scenario.debrief.splitlines()[0] in report
+        assert "SIP 503 Service Unavailable" in report  # glossary terms the scenario teaches
+    finally:
+        run.close()
+    events = [json.loads(line) for line in transcript.read_text().splitlines()]
+    assert events[0]["type"] == "session_started" and events[0]["mode"] == "train"
+    assert events[-1]["type"] == "end"
+    assert [e["node"] for e in events if e["type"] == "choice"][: len(judgements)] == [
+        j.node for j in judgements
+    ]
+
+
+def test_answers_walk_with_retry_and_hint() -> None:
+    run = open_run("provider-503-burst")
+    try:
+        answers = Answers(
+            choices={"start": ["gateway"], "step1": ["cause16", "cause41"]},
+            hints={"step1": 1},
+        )
+        out = walk_answers(run, answers)
+        assert out.stopped and "no answer for node 'step3'" in out.stopped
+        assert [(j.node, j.correct) for j in out.judgements] == [
+            ("start", True),
+            ("step1", False),
+            ("step1", True),
+        ]
+        assert out.hints and out.hints[0][0] == "step1"
+        s = run.score()
+        assert s.wrong_attempts == 1 and s.hints == 1 and not s.diagnosis_correct
+    finally:
+        run.close()
+
+
+def test_nothing_runs_on_this_machine() -> None:
+    run = open_run("healthy-switch")
+    try:
+        ev = run.engine.registry.run("probe.database", run.ctx)
+        assert ev.status.value == "skipped" and "not recorded" in ev.summary
+        conn = run.engine.registry.run("probe.conntrack", run.ctx)
+        assert conn.facts.get("udp_stream_timeout") == 3600  # from the recorded host
+    finally:
+        run.close()
