@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import uuid
 from collections.abc import Iterator
 
 import pytest
+from support import IN_CI, MYSQL_HOST, MYSQL_PORT, MYSQL_USER, need, require_binary
 
-MYSQL_HOST = os.environ.get("DROPWIZARD_TEST_MYSQL_HOST", "127.0.0.1")
-MYSQL_PORT = int(os.environ.get("DROPWIZARD_TEST_MYSQL_PORT", "3306"))
-MYSQL_USER = os.environ.get("DROPWIZARD_TEST_MYSQL_USER", "root")
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def _need(reason: str) -> None:
-    """Skip on a laptop; fail in CI, where every test must run."""
-    if IN_CI:
-        pytest.fail(f"CI=true but {reason}")
-    pytest.skip(reason)
-
-
-def require_binary(name: str) -> str:
-    path = shutil.which(name)
-    if not path:
-        _need(f"{name} is not installed (apt-get install it, or run ./scripts/test as root)")
-    return path  # type: ignore[return-value]
+__all__ = ["IN_CI", "need", "require_binary"]
 
 
 @pytest.fixture(scope="session")
@@ -34,11 +16,18 @@ def mysql_server() -> dict[str, object]:
     """Connection parameters of the test MariaDB (root, empty password)."""
     import pymysql
 
-    params: dict[str, object] = {"host": MYSQL_HOST, "port": MYSQL_PORT, "user": MYSQL_USER, "password": ""}
+    params: dict[str, object] = {
+        "host": MYSQL_HOST,
+        "port": MYSQL_PORT,
+        "user": MYSQL_USER,
+        "password": "",
+    }
     try:
         conn = pymysql.connect(connect_timeout=3, **params)  # type: ignore[arg-type]
     except pymysql.MySQLError as exc:
-        _need(f"MariaDB is not reachable at {MYSQL_HOST}:{MYSQL_PORT} ({exc}); ./scripts/test starts it")
+        need(
+            f"MariaDB is not reachable at {MYSQL_HOST}:{MYSQL_PORT} ({exc}); ./scripts/test starts it"
+        )
     conn.close()
     return params
 

@@ -41,10 +41,11 @@ def sip_msgs(i: int, caller: bytes, callee: bytes, cport: int, eport: int) -> di
         )
 
     def msg(first: str, cseq: str, body: str = "", to_tag: bool = True, extra: str = "") -> bytes:
+        tag = f";tag=b{i}" if to_tag else ""
         hdr = (
             f"{first}\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK{i}{cseq.split()[0]}\r\n"
             f"From: <sip:{1000 + i}@10.0.0.1>;tag=a{i}\r\n"
-            f"To: <sip:{5000 + i}@10.0.0.2>{';tag=b%d' % i if to_tag else ''}\r\n"
+            f"To: <sip:{5000 + i}@10.0.0.2>{tag}\r\n"
             f"Call-ID: {cid}\r\nCSeq: {cseq}\r\n{extra}"
         )
         if body:

@@ -21,7 +21,10 @@ def clock(t: float | None) -> str:
     """HH:MM:SS.mmm UTC of an epoch time."""
     if t is None:
         return "?"
-    dt = datetime.fromtimestamp(t, timezone.utc)
+    try:
+        dt = datetime.fromtimestamp(t, timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        return f"{t:.3f}"
     return dt.strftime("%H:%M:%S.") + f"{dt.microsecond // 1000:03d}"
 
 

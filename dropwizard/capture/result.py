@@ -22,7 +22,10 @@ def iso(t: float | None) -> str | None:
     """UTC ISO 8601 with milliseconds and a trailing Z."""
     if t is None:
         return None
-    dt = datetime.fromtimestamp(t, timezone.utc)
+    try:
+        dt = datetime.fromtimestamp(t, timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        return f"{t:.3f}"
     return dt.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 

@@ -78,6 +78,47 @@ def _transcode(path: Path, encoding: str, tmpdir: str) -> Path:
     return out
 
 
+def _clean_copy(
+    path: Path, names: list[str], delim: str, tmp: Path
+) -> tuple[Path, dict[int, str]]:
+    """Stream a CSV that DuckDB's reader rejects as a whole: keep well-formed rows, note the rest."""
+    bad: dict[int, str] = {}
+    numeric = [i for i, n in enumerate(names) if n in NUMERIC]
+    out = tmp / "clean.csv"
+    with _open_bytes(path) as raw, out.open("w", encoding="utf-8", newline="") as dst:
+        src = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
+        rd = csv.reader(src, delimiter=delim)
+        w = csv.writer(dst, delimiter=delim, lineterminator="\n")
+        try:
+            w.writerow(next(rd))
+        except StopIteration:
+            return out, bad
+        line = rd.line_num
+        while True:
+            try:
+                row = next(rd)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                bad[line + 1] = f"unreadable row: {exc}"
+                line = rd.line_num
+                continue
+            start, line = line + 1, rd.line_num
+            if not row:
+                continue
+            if len(row) != len(names):
+                bad[start] = f"expected {len(names)} fields, found {len(row)}"
+                continue
+            if any(row[i].strip() and not row[i].strip().lstrip("-").isdigit() for i in numeric):
+                bad[start] = "a numeric column holds text"
+                continue
+            if any("\n" in c or "\r" in c for c in row):
+                bad[start] = "a field holds a line break"
+                continue
+            w.writerow(row)
+    return out, bad
+
+
 class DuckSource(CdrSource):
     """A CSV export or the demo day, loaded into DuckDB."""
 
@@ -153,24 +194,30 @@ class DuckSource(CdrSource):
                 select.append(c)
         spec = "{" + ", ".join(f"'{c}': '{t}'" for c, t in cols.items()) + "}"
         sep = {"\t": "\\t"}.get(delim, delim)
-        self.con.execute(
+        create = (
             f"CREATE TABLE {TABLE} AS SELECT {', '.join(select)} FROM read_csv(?, header = true, "
             f"columns = {spec}, delim = '{sep}', quote = '\"', escape = '\"', "
             f"ignore_errors = true, store_rejects = true, auto_detect = false, "
-            f"null_padding = false, parallel = true)",
-            [str(path)],
+            f"null_padding = false, parallel = true)"
         )
-        self.cm = ColumnMap.detect(keep, where=where)
         try:
+            self.con.execute(create, [str(path)])
             rej = self.con.execute(
                 "SELECT line, error_message FROM reject_errors ORDER BY line"
             ).fetchall()
+            bad = {int(r[0]): str(r[1]).splitlines()[0] for r in rej}
         except duckdb.Error:
-            rej = []
-        lines = sorted({int(r[0]) for r in rej})
+            self.con.execute(f"DROP TABLE IF EXISTS {TABLE}")
+            with tempfile.TemporaryDirectory(prefix="dropwizard-") as tmp:
+                clean, bad = _clean_copy(path, list(cols), delim, Path(tmp))
+                try:
+                    self.con.execute(create, [str(clean)])
+                except duckdb.Error as exc:
+                    raise InputError(f"{where}: cannot parse the CSV: {str(exc).splitlines()[0]}") from None
+        self.cm = ColumnMap.detect(keep, where=where)
+        lines = sorted(bad)
         self.bad_count = len(lines)
-        msgs = {int(r[0]): str(r[1]).splitlines()[0] for r in rej}
-        self.bad_lines = [(n, msgs[n]) for n in lines[:MAX_REPORTED_BAD_LINES]]
+        self.bad_lines = [(n, bad[n]) for n in lines[:MAX_REPORTED_BAD_LINES]]
         if self.bad_count:
             first = ", ".join(str(n) for n, _ in self.bad_lines)
             more = "" if self.bad_count <= MAX_REPORTED_BAD_LINES else ", ..."

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from dropwizard.errors import EXIT_OK, EXIT_THRESHOLD, InputError
@@ -14,9 +15,13 @@ STYLES = {"ok": "green", "warn": "yellow", "fail": "bold red", "skipped": "dim",
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    from dataclasses import fields
+
+    from dropwizard.probes.base import ProbeConfig
     from dropwizard.probes.gatherers import PROBES
 
     names = ", ".join(PROBES)
+    keys = ", ".join(f.name for f in fields(ProbeConfig))
     p = sub.add_parser(
         "probe",
         help="check this host: conntrack, firewall, services, database, logs, SIP, RTP",
@@ -25,6 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
             "probe except the captures and sip_options runs; --target adds sip_options, "
             "--endpoint adds rtp_flow."
         ),
+        epilog=f"Config file [probes] keys: {keys}.",
     )
     p.add_argument(
         "names", nargs="*", metavar="NAME", help="probes to run (default: all local ones)"
@@ -37,6 +43,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--root", metavar="DIR", help="a directory or saved snapshot standing in for /")
     p.add_argument("--source", metavar="SRC", help="CDR database for the database probe")
     p.add_argument("--pcap", metavar="FILE", help="analyse this capture instead of capturing")
+    p.add_argument(
+        "--save-snapshot",
+        metavar="DIR",
+        help="also save what the probes read and ran as a snapshot for --root DIR (review it "
+        "before sharing: config files may hold secrets)",
+    )
     p.add_argument(
         "--fail-on", choices=("fail", "warn"), help="exit 1 when a probe reaches this status"
     )
@@ -135,9 +147,24 @@ def run(args: argparse.Namespace) -> int:
         cfg.root = args.root
     host = open_host(cfg.root)
     params = validate(args, host)
+    recorder = None
+    if args.save_snapshot:
+        from dropwizard.probes.host import RecordingHost
+
+        target = Path(args.save_snapshot).expanduser()
+        if target.exists() and any(target.iterdir()):
+            raise InputError(f"--save-snapshot {target}: directory is not empty (choose a new one)")
+        recorder = RecordingHost(host, target)
+        host = recorder
     evidence = [
         run_probe(n, host=host, config=cfg, params=params, app_config=app_config) for n in names
     ]
+    if recorder is not None:
+        saved = recorder.save()
+        print(
+            f"snapshot saved to {saved.parent} (replay: dropwizard probe --root {saved.parent})",
+            file=sys.stderr,
+        )
     if args.format == "json":
         json.dump([e.to_dict() for e in evidence], sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")

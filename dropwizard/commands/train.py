@@ -90,10 +90,11 @@ def _headless(args: argparse.Namespace, config: Any) -> int:
     from dropwizard.training.answers import Answers, load_answers
     from dropwizard.training.headless import follow_evidence, walk_answers
     from dropwizard.training.run import TrainingRun
-    from dropwizard.training.scenario import find_scenario
+    from dropwizard.training.scenario import find_scenario, scenario_flow
 
     scenario = find_scenario(args.scenario, config)
     answers = load_answers(args.answers) if args.answers else Answers()
+    answers.check(scenario_flow(scenario, config))
     text = args.format == "text"
     run = TrainingRun.open(
         scenario, config=config, transcript=args.transcript, trainee=args.trainee

@@ -21,7 +21,7 @@ CONFIG_FILES = (
     "/home/kunshi/mediarecord/etc/mediarecord.conf",
     "/usr/kunshi/mbx2009/etc/softswitch.conf",
 )
-LOG_DIRS = ("/home/kunshi/mbx3000/log", "/home/kunshi/mbx3000/logbak")
+LOG_DIRS = ("/home/kunshi/mbx3000/log", "/home/kunshi/mbx3000/logbak", "/var/log/vos3000")
 LOG_PATTERNS: dict[str, list[str]] = {
     "route_changes": [
         r"\broute\b.*\b(change|switch|next|select|fail)",

@@ -36,18 +36,24 @@ def mycnf_password(path: Path | None = None) -> str | None:
     return None
 
 
-def resolve_uri(pc: ProbeContext) -> tuple[str, str]:
-    """(mysql:// URI, where it came from)."""
-    spec = pc.param("source")
-    if spec:
-        return str(spec), "--source"
-    if pc.source_spec and str(pc.source_spec).lower().startswith("mysql://"):
-        return str(pc.source_spec), "the session's source"
+def resolve_uri(pc: ProbeContext) -> tuple[str | None, str]:
+    """(mysql:// URI or None when the source is not MySQL, where it came from)."""
+    sources = getattr(pc.app_config, "sources", {}) or {}
+    for spec, origin in (
+        (pc.param("source"), "--source"),
+        (pc.source_spec, "the session's source"),
+    ):
+        if not spec:
+            continue
+        spec = str(spec)
+        if spec in sources:
+            spec, origin = sources[spec], f"config source {spec}"
+        if spec.lower().startswith("mysql://"):
+            return spec, origin
+        if origin == "--source":
+            return None, f"--source {spec} is not a MySQL database"
     if pc.config.database:
         return pc.config.database, "config [probes] database"
-    sources = getattr(pc.app_config, "sources", {}) or {}
-    if pc.source_spec in sources:
-        return sources[pc.source_spec], f"config source {pc.source_spec}"
     for name, uri in sources.items():
         if uri.lower().startswith("mysql://"):
             return uri, f"config source {name}"
@@ -75,6 +81,8 @@ def probe(pc: ProbeContext) -> Result:
     except ImportError:
         return Result(Status.SKIPPED, "pymysql not installed: pip install pymysql")
     uri, origin = resolve_uri(pc)
+    if uri is None:
+        return Result(Status.SKIPPED, f"{origin}: nothing to connect to")
     try:
         user, host, port, database = _target(uri)
     except InputError as exc:
@@ -181,7 +189,8 @@ def probe(pc: ProbeContext) -> Result:
             cur.execute("SHOW FULL PROCESSLIST")
             cols = [d[0].lower() for d in cur.description]
             own = conn.thread_id()
-            long_q = []
+            long_q: list[dict[str, Any]] = []
+            elsewhere = 0
             for r in cur.fetchall():
                 rec = dict(zip(cols, r, strict=False))
                 if rec.get("id") == own:
@@ -190,12 +199,16 @@ def probe(pc: ProbeContext) -> Result:
                     continue
                 t = rec.get("time") or 0
                 if float(t) >= pc.config.long_query_s:
+                    if database is not None and rec.get("db") not in (database, None):
+                        elsewhere += 1
+                        continue
                     info = str(rec.get("info") or "")[:200]
                     long_q.append(
                         {"id": rec.get("id"), "time_s": t, "state": rec.get("state"), "info": info}
                     )
             facts["long_queries"] = len(long_q)
             data["long_queries"] = long_q
+            data["long_queries_in_other_databases"] = elsewhere
             if long_q:
                 problems.append(
                     f"{len(long_q)} statement(s) running over {pc.config.long_query_s:g} s"

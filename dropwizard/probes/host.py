@@ -13,6 +13,7 @@ import shutil
 import signal
 import stat as statmod
 import subprocess
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -122,8 +123,10 @@ class Host(ABC):
         max_output: int = DEFAULT_MAX_OUTPUT,
         *,
         interrupt_after: float | None = None,
+        cancel: threading.Event | None = None,
     ) -> RunResult:
-        """Run argv (no shell). At `interrupt_after` s send SIGINT, at `timeout` s kill the group."""
+        """Run argv (no shell). At `interrupt_after` s (or on `cancel`) send SIGINT to the group,
+        at `timeout` s kill it."""
 
     @abstractmethod
     def read_bytes(
@@ -244,6 +247,7 @@ def run_local(
     max_output: int = DEFAULT_MAX_OUTPUT,
     *,
     interrupt_after: float | None = None,
+    cancel: threading.Event | None = None,
     env: dict[str, str] | None = None,
     umask: int = -1,
 ) -> RunResult:
@@ -293,6 +297,8 @@ def run_local(
     try:
         while sel.get_map():
             now = time.monotonic()
+            if cancel is not None and cancel.is_set() and not interrupted:
+                soft = now
             if soft is not None and not interrupted and now >= soft:
                 interrupted = True
                 signal_group(signal.SIGINT)
@@ -303,6 +309,8 @@ def run_local(
             wait = deadline - now
             if soft is not None and not interrupted:
                 wait = min(wait, soft - now)
+            if cancel is not None and not interrupted:
+                wait = min(wait, 0.1)
             for key, _ in sel.select(max(wait, 0.0)):
                 fd = key.fileobj.fileno()  # type: ignore[union-attr]
                 try:
@@ -372,6 +380,7 @@ class LocalHost(Host):
         max_output: int = DEFAULT_MAX_OUTPUT,
         *,
         interrupt_after: float | None = None,
+        cancel: threading.Event | None = None,
         umask: int = -1,
     ) -> RunResult:
         args = [str(a) for a in argv]
@@ -380,7 +389,14 @@ class LocalHost(Host):
         found = self.which(args[0]) if args and "/" not in args[0] else None
         if found:
             args = [found, *args[1:]]
-        result = run_local(args, timeout, max_output, interrupt_after=interrupt_after, umask=umask)
+        result = run_local(
+            args,
+            timeout,
+            max_output,
+            interrupt_after=interrupt_after,
+            cancel=cancel,
+            umask=umask,
+        )
         result.argv = [str(a) for a in argv]
         return result
 
@@ -496,6 +512,7 @@ class RecordedHost(Host):
         max_output: int = DEFAULT_MAX_OUTPUT,
         *,
         interrupt_after: float | None = None,
+        cancel: threading.Event | None = None,
     ) -> RunResult:
         args = [str(a) for a in argv]
         for rec in self._commands:
@@ -557,3 +574,128 @@ def open_host(root: str | os.PathLike[str] | None = None) -> Host:
     if (d / "commands.yaml").is_file() or (d / "root").is_dir():
         return RecordedHost(d)
     return LocalHost(d)
+
+
+class _BlockDumper(yaml.SafeDumper):
+    """YAML with multi-line strings as literal blocks, so recorded outputs stay readable."""
+
+
+def _str_block(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value and not any(c in value for c in "\r\t") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_BlockDumper.add_representer(str, _str_block)
+
+
+class RecordingHost(Host):
+    """Pass everything through to another host and save what probes saw as a RecordedHost snapshot.
+
+    `--save-snapshot DIR` uses it: DIR/root/ gets every file read (as read: tails stay tails),
+    DIR/commands.yaml every command run. Config files may hold secrets: review before sharing.
+    """
+
+    def __init__(self, inner: Host, directory: str | os.PathLike[str]) -> None:
+        self.inner = inner
+        self.directory = Path(directory).expanduser()
+        self.name = inner.name
+        self.files = _RootedFiles(self.directory / "root")
+        self.commands: list[dict[str, Any]] = []
+        self.binaries: set[str] = set()
+        self.disk: dict[str, dict[str, int]] = {}
+        (self.directory / "root").mkdir(parents=True, exist_ok=True)
+
+    def _dest(self, path: str) -> Path:
+        dest = self.files._p(path)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        return dest
+
+    def run(
+        self,
+        argv: Sequence[str],
+        timeout: float = DEFAULT_TIMEOUT,
+        max_output: int = DEFAULT_MAX_OUTPUT,
+        *,
+        interrupt_after: float | None = None,
+        cancel: threading.Event | None = None,
+    ) -> RunResult:
+        res = self.inner.run(
+            argv, timeout, max_output, interrupt_after=interrupt_after, cancel=cancel
+        )
+        entry: dict[str, Any] = {"argv": list(res.argv)}
+        if res.missing_binary:
+            entry["missing"] = True
+        else:
+            entry.update(
+                stdout=res.stdout, stderr=res.stderr, rc=res.rc if res.rc is not None else -9
+            )
+            if res.timed_out:
+                entry["timed_out"] = True
+        self.commands = [c for c in self.commands if c["argv"] != entry["argv"]] + [entry]
+        return res
+
+    def read_bytes(
+        self, path: str, max_bytes: int = DEFAULT_MAX_BYTES, *, tail: bool = False
+    ) -> bytes:
+        data = self.inner.read_bytes(path, max_bytes, tail=tail)
+        try:
+            self._dest(path).write_bytes(data)
+        except OSError:
+            pass
+        return data
+
+    def list_dir(self, path: str) -> list[str]:
+        names = self.inner.list_dir(path)
+        try:
+            self.files._p(path).mkdir(parents=True, exist_ok=True)
+        except OSError:
+            pass
+        return names
+
+    def stat(self, path: str) -> FileInfo | None:
+        info = self.inner.stat(path)
+        if info is not None and info.is_dir:
+            try:
+                self.files._p(path).mkdir(parents=True, exist_ok=True)
+            except OSError:
+                pass
+        return info
+
+    def which(self, binary: str) -> str | None:
+        found = self.inner.which(binary)
+        if found:
+            self.binaries.add(binary)
+        return found
+
+    def euid(self) -> int:
+        return self.inner.euid()
+
+    def disk_usage(self, path: str) -> DiskUsage | None:
+        du = self.inner.disk_usage(path)
+        if du is not None:
+            self.disk[_norm(path)] = {"total": du.total, "free": du.free}
+        return du
+
+    def local_path(self, path: str) -> Path | None:
+        return self.inner.local_path(path)
+
+    def why_missing(self, binary: str) -> str:
+        return self.inner.why_missing(binary)
+
+    def save(self) -> Path:
+        """Write DIR/commands.yaml; returns its path."""
+        spec = {
+            "name": self.name,
+            "euid": self.euid(),
+            "binaries": sorted(
+                self.binaries | {c["argv"][0] for c in self.commands if not c.get("missing")}
+            ),
+            "disk": self.disk,
+            "commands": self.commands,
+        }
+        path = self.directory / "commands.yaml"
+        text = yaml.dump(spec, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=1000)
+        tmp = path.with_suffix(".yaml.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+        return path

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import select
 import socket
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -154,6 +155,26 @@ class Attempt:
     provisional: list[int] = field(default_factory=list)
 
 
+def resolve(host: str, port: int, timeout: float = 5.0) -> tuple[int, Any]:
+    """(family, sockaddr) of a target; a host name gets at most `timeout` s of DNS."""
+    box: dict[str, Any] = {}
+
+    def lookup() -> None:
+        try:
+            box["infos"] = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)
+        except (socket.gaierror, UnicodeError) as exc:
+            box["error"] = getattr(exc, "strerror", None) or str(exc)
+
+    t = threading.Thread(target=lookup, daemon=True)
+    t.start()
+    t.join(timeout)
+    if box.get("infos"):
+        family, _, _, _, addr = box["infos"][0]
+        return family, addr
+    why = box.get("error") or f"no answer from DNS in {timeout:g} s"
+    raise InputError(f"cannot resolve target {host!r}: {why}")
+
+
 def ping(
     host: str,
     port: int,
@@ -164,11 +185,7 @@ def ping(
 ) -> tuple[list[Attempt], list[str]]:
     """Send up to `attempts` OPTIONS, one every `interval` s until a final answer; never raises OSError."""
     log: list[str] = []
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)
-    except socket.gaierror as exc:
-        raise InputError(f"cannot resolve target {host!r}: {exc.strerror}") from None
-    family, _, _, _, addr = infos[0]
+    family, addr = resolve(host, port)
     sock = socket.socket(family, socket.SOCK_DGRAM)
     done: list[Attempt] = []
     try:

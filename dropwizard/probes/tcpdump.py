@@ -125,6 +125,7 @@ def capture(
         seconds + 5.0,
         64 * 1024,
         interrupt_after=seconds,
+        cancel=pc.cancel,
         **({"umask": 0o077} if isinstance(pc.host, LocalHost) else {}),
     )
     ended = time.time()

@@ -15,6 +15,7 @@ from dropwizard.probes.host import Host
 
 SKIP_SUFFIXES = (".gz", ".bz2", ".xz", ".zip", ".tar", ".tgz", ".pcap", ".pcapng")
 SAMPLES = 8
+GUIDE_COMMAND = 'tail -500 /var/log/vos3000/mbx3000.log | grep -i "route"'
 
 
 def candidates(host: Host, dirs: list[str], depth: int = 1) -> list[tuple[str, float, int]]:
@@ -100,7 +101,13 @@ def probe(pc: ProbeContext) -> Result:
     for k in ("route_changes", "failovers", "errors"):
         if k in totals:
             facts[k] = totals[k]
-    data = {"files": per_file, "samples": samples, "counts": totals, "patterns": cfg.log_patterns}
+    data = {
+        "files": per_file,
+        "samples": samples,
+        "counts": totals,
+        "patterns": cfg.log_patterns,
+        "guide_command": GUIDE_COMMAND,
+    }
     parts = [f"{totals[k]} {k.replace('_', ' ')}" for k in totals]
     summary = f"{', '.join(parts)} in the last {budget // 1024} KiB of {len(per_file)} log file(s)"
     status = Status.OK

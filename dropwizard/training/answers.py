@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -24,6 +25,23 @@ from dropwizard.training.yamllines import LineDict, load_with_lines, yaml_error_
 class Answers:
     choices: dict[str, list[str]] = field(default_factory=dict)
     hints: dict[str, int] = field(default_factory=dict)
+    source: str = "answers"
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def check(self, flow: Any) -> None:
+        """Every node and option named exists in the flow; raises InputError `file:line: ...`."""
+        for node_id, options in self.choices.items():
+            line = self.lines.get(node_id, 1)
+            if node_id not in flow:
+                raise InputError(f"{self.source}:{line}: flow {flow.id!r} has no node {node_id!r}")
+            node = flow.node(node_id)
+            for opt in options:
+                if node.option(opt) is None:
+                    ids = ", ".join(o.id for o in node.ways_out()) or "none"
+                    raise InputError(
+                        f"{self.source}:{line}: node {node_id!r} has no option {opt!r} "
+                        f"(options: {ids})"
+                    )
 
 
 def parse_answers(text: str, source: str = "answers") -> Answers:
@@ -39,7 +57,7 @@ def parse_answers(text: str, source: str = "answers") -> Answers:
     body = raw.get("answers", raw) if "answers" in raw else raw
     if not isinstance(body, LineDict):
         raise InputError(f"{source}:{raw.line_of('answers')}: `answers` maps node ids to options")
-    out = Answers()
+    out = Answers(source=source)
     for node, value in body.items():
         if node == "hints" and body is raw:
             continue
@@ -49,6 +67,7 @@ def parse_answers(text: str, source: str = "answers") -> Answers:
                 f"{source}:{body.line_of(node)}: `{node}` needs an option id or a list of them"
             )
         out.choices[str(node)] = [str(x) for x in items]
+        out.lines[str(node)] = body.line_of(node)
     hints = raw.get("hints") or {}
     if isinstance(hints, list):
         hints = {str(n): 1 for n in hints}

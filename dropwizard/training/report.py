@@ -70,6 +70,7 @@ def render(
     rules: list[str],
     debrief: str,
     teaches: list[tuple[str, str, str]],
+    notes: list[str] | None = None,
 ) -> str:
     """The whole report. `teaches` holds (term, text, reference) from the glossary."""
     out: list[str] = [
@@ -82,6 +83,9 @@ def render(
         f"- True diagnosis: {true_diagnosis}",
         f"- Reached: {', '.join(reached) if reached else 'no finding'} "
         f"({'correct' if score.diagnosis_correct else 'not the true diagnosis'})",
+    ]
+    out += [f"- Note for the trainer: {n}" for n in notes or []]
+    out += [
         "",
         "## Brief",
         "",

@@ -313,18 +313,26 @@ class TrainingRun:
         return [f.id for f in self.engine.findings]
 
     def diagnosis_correct(self) -> bool:
-        """The walk reached every true finding (and, when both name one, the right gateway)."""
-        found = {f.id: f for f in self.engine.findings}
+        """The walk reached the true finding(s): all of them, or one for `match: any`."""
+        found = {f.id for f in self.engine.findings}
         want = self.scenario.diagnosis
         hits = [fid for fid in want.findings if fid in found]
-        if not hits or (want.match == "all" and len(hits) < len(want.findings)):
-            return False
-        if want.gateway:
-            for fid in hits:
-                gw = getattr(found[fid], "gateway", None)
-                if gw and gw != want.gateway:
-                    return False
-        return True
+        return bool(hits) and (want.match == "any" or len(hits) == len(want.findings))
+
+    def attribution(self) -> list[str]:
+        """Where the evidence places a reached true finding elsewhere than the scenario's fault
+        (a detector naming another gateway). Not the trainee's doing: it costs no points."""
+        want = self.scenario.diagnosis
+        out = []
+        if not want.gateway:
+            return out
+        for f in self.engine.findings:
+            if f.id in want.findings and f.gateway and f.gateway != want.gateway:
+                out.append(
+                    f"the evidence places {f.id} on gateway {f.gateway}, the planted fault is on "
+                    f"{want.gateway}"
+                )
+        return out
 
     def decisions(self) -> list[Decision]:
         return [v.record.decision for v in self.visits if v.record.decision.attempts]
@@ -360,6 +368,7 @@ class TrainingRun:
             rules=self.rules.describe(),
             debrief=self.scenario.debrief,
             teaches=teaches,
+            notes=self.attribution(),
         )
 
     def close(self) -> None:

@@ -37,6 +37,7 @@ expect: {start: gateway}      # optional: the right option where evidence does n
 hints:                        # per node id, cheapest first; `any` applies to every node
   step1: ["Which release cause dominates the answered calls?"]
 teaches: ["RTP timeout", "Media proxy"]   # glossary terms for the debrief (optional)
+path: [start, step1, step2, s2_silence, f_rtp_noproxy]   # the model walk (optional, tested)
 debrief: |
   ...
 ```
@@ -92,6 +93,7 @@ TOP_KEYS = {
     "expect",
     "hints",
     "teaches",
+    "path",
     "debrief",
 }
 REQUIRED = ("id", "title", "difficulty", "brief", "dataset", "diagnosis", "debrief")
@@ -204,6 +206,8 @@ class Scenario:
     expect: dict[str, str] = field(default_factory=dict)
     hints: dict[str, list[str]] = field(default_factory=dict)
     teaches: list[str] = field(default_factory=list)
+    walk: list[str] = field(default_factory=list)
+    """The model walk: the node ids following the evidence visits, start to finding."""
 
     @property
     def path(self) -> Path:
@@ -524,6 +528,10 @@ def _parse(path: Path) -> tuple[Scenario | None, list[str], LineDict | None]:
             if lookup(term) is None:
                 line = teaches.line_of(i) if isinstance(teaches, LineList) else raw.line
                 chk.add(line, f"`teaches`: no glossary entry named {term!r}")
+    walk = raw.get("path") or []
+    if not isinstance(walk, list) or not all(isinstance(n, str) for n in walk):
+        chk.add(raw.line_of("path"), "`path` must list node ids")
+        walk = []
     params = raw.get("params") or {}
     if not isinstance(params, dict):
         chk.add(raw.line_of("params"), "`params` must be a mapping")
@@ -572,6 +580,7 @@ def _parse(path: Path) -> tuple[Scenario | None, list[str], LineDict | None]:
             expect=expect,
             hints=hints,
             teaches=[str(t) for t in teaches],
+            walk=[str(n) for n in walk],
         ),
         [],
         raw,
@@ -637,6 +646,22 @@ def _check_against_flow(sc: Scenario, raw: LineDict, config: Any) -> list[str]:
         elif n.option(opt) is None:
             ids = ", ".join(o.id for o in n.ways_out())
             chk.add(expect.line_of(node), f"expect: node {node!r} has no option {opt!r} ({ids})")
+    if sc.walk:
+        line = raw.line_of("path")
+        if sc.walk[0] != flow.start:
+            chk.add(line, f"path must begin at the flow's start node {flow.start!r}")
+        for a, b in zip(sc.walk, sc.walk[1:], strict=False):
+            if a not in nodes:
+                chk.add(line, f"path: flow {flow.id!r} has no node {a!r}")
+            elif b not in nodes[a].targets():
+                chk.add(line, f"path: no option of {a!r} leads to {b!r}")
+        last = nodes.get(sc.walk[-1])
+        if last is None:
+            chk.add(line, f"path: flow {flow.id!r} has no node {sc.walk[-1]!r}")
+        elif last.finding not in sc.diagnosis.findings and not (
+            sc.walk[-1] == "end" or last.type == "end"
+        ):
+            chk.add(line, f"path ends at {last.id!r}, which is not a true finding")
     reachable = {n.finding for n in flow.nodes if n.type == "finding" and n.finding}
     diag = raw.get("diagnosis") or {}
     for fid in sc.diagnosis.findings:

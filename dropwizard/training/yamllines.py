@@ -29,10 +29,10 @@ class LineList(list):
         return self.line
 
 
-_CONSTRUCTOR = yaml.SafeLoader
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _build(node: yaml.Node, loader: yaml.SafeLoader) -> Any:
+def _build(node: yaml.Node, loader: Any) -> Any:
     line = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out = LineDict()
@@ -62,7 +62,7 @@ def load_with_lines(text: str) -> Any:
 
     Raises `yaml.YAMLError` (with a `problem_mark`) on malformed YAML.
     """
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:

@@ -22,8 +22,10 @@ indent, UTF-8, a final newline):
   latest), ranked with `rank_findings` (severity, confidence, calls); each is `Finding.to_dict()`
   plus `rank` (from 1), `seq`, `node` and `fixes` (the flow's fixes: `kind` fix | workaround |
   diagnostic, `text`, optional `menu`, `commands`, `when`).
-- `notes`: `{"seq", "ts", "node", "text"}` in transcript order.
-- `outcome`: `{"outcome", "node", "ts"}` from the `end` event, or null while unfinished.
+- `notes`: `{"seq", "ts", "node", "kind", "text"}` in transcript order; `kind` is `note` (the
+  operator's) or `hint` (shown in training).
+- `outcome`: `{"outcome", "node", "ts"}` from the last `end` event, or null while unfinished
+  (a step back after the end reopens the session).
 
 The ticket is plain text wrapped at 72 columns: headline, scope, diagnosis, key evidence (warn and
 fail records, records with samples, the findings' evidence sentences; up to 5 sample calls each,
@@ -35,6 +37,7 @@ the same content with headings, tables and a numbered path.
 
 from __future__ import annotations
 
+import heapq
 import json
 import re
 import textwrap
@@ -78,6 +81,14 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _map(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def _session(events: list[dict[str, Any]]) -> dict[str, Any]:
     started = next((e for e in events if e.get("type") == "session_started"), {})
     out = {
@@ -112,7 +123,7 @@ def _normalise_finding(d: Mapping[str, Any]) -> tuple[dict[str, Any], Finding | 
 
 
 def _rank(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Entries ordered by `rank_findings`; entries it cannot read follow, by the same rule."""
+    """Entries ordered by `rank_findings`; entries it cannot read are merged in by the same rule."""
     parsed: list[tuple[Finding, dict[str, Any]]] = []
     others: list[dict[str, Any]] = []
     for e in entries:
@@ -133,7 +144,7 @@ def _rank(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         calls = calls if isinstance(calls, int) and not isinstance(calls, bool) else 0
         return (-rank, -conf, -calls, str(e.get("id")))
 
-    return ranked + sorted(others, key=key)
+    return list(heapq.merge(ranked, sorted(others, key=key), key=key))
 
 
 def build_report(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
@@ -196,6 +207,7 @@ def build_report(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
                 dst = dst or (visited[cut] if visited else None)
             del visited[cut + 1 :]
             active = [(i, f) for i, f in active if i <= cut]
+            outcome = None
             path.append({"kind": "back", "seq": e.get("seq"), "from": src, "to": dst})
         elif kind == "evidence" and isinstance(e.get("evidence"), dict):
             record = {k: v for k, v in e["evidence"].items() if k != "raw"}
@@ -206,9 +218,15 @@ def build_report(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
             fixes = e.get("fixes") if isinstance(e.get("fixes"), list) else []
             finding.update({"seq": e.get("seq"), "node": node, "fixes": fixes})
             active.append((max(len(visited) - 1, 0), finding))
-        elif kind == "note":
+        elif kind in ("note", "hint"):
             notes.append(
-                {"seq": e.get("seq"), "ts": e.get("ts"), "node": node, "text": e.get("text")}
+                {
+                    "seq": e.get("seq"),
+                    "ts": e.get("ts"),
+                    "node": node,
+                    "kind": kind,
+                    "text": e.get("text"),
+                }
             )
         elif kind == "end":
             outcome = {"outcome": e.get("outcome"), "node": node, "ts": e.get("ts")}
@@ -402,7 +420,7 @@ def finding_line(f: Mapping[str, Any]) -> str:
         bits.append(f"gateway {f['gateway']}")
     if f.get("side"):
         bits.append(f"{f['side']} side")
-    category = (f.get("data") or {}).get("category")
+    category = _map(f.get("data")).get("category")
     if isinstance(category, str) and category and category != "none":
         bits.append(f"category {category}")
     return ", ".join(bits)
@@ -435,7 +453,7 @@ def key_evidence(report: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
             out.append((sentence, [sample_text(s) for s in samples]))
     for f in report.get("findings") or []:
         title = f.get("title") or f.get("id")
-        sentences = [s for s in f.get("evidence") or [] if isinstance(s, str)]
+        sentences = [s for s in _list(f.get("evidence")) if isinstance(s, str)]
         samples = [sample_text(s) for s in samples_of(f.get("data"))]
         for i, s in enumerate(sentences):
             out.append((f"{title}: {s}", samples if i == len(sentences) - 1 else []))
@@ -473,6 +491,7 @@ def decision_parts(
         "proposal": "accepted the proposal",
         "operator": "the operator's choice",
         "answers": "from the answers file",
+        "default": "the node's default",
     }.get(str(by), f"by {by}")
     choice = f"Chose {step.get('chosen')} -> {step.get('next') or 'end'} ({by_text})"
     facts = step.get("facts") or {}
@@ -574,7 +593,7 @@ def render_ticket(report: Mapping[str, Any]) -> str:
         lines += _wrap("None: no finding was reached.", "  ")
     for f in findings:
         lines += _wrap(str(f.get("title") or f.get("id")), "  ")
-        fixes = [x for x in f.get("fixes") or [] if isinstance(x, Mapping)]
+        fixes = [x for x in _list(f.get("fixes")) if isinstance(x, Mapping)]
         for fix in fixes:
             lines += _wrap(
                 f"{fix_label(fix.get('kind'))}: {fix.get('text') or ''}", "    ", "      "
@@ -583,7 +602,7 @@ def render_ticket(report: Mapping[str, Any]) -> str:
                 lines.append(f"      Menu: {fix['menu']}")
             lines += [f"      {c}" for c in commands_of(fix)]
         if not fixes:
-            for rec in f.get("recommendations") or []:
+            for rec in _list(f.get("recommendations")):
                 lines += _wrap(str(rec), "    ", "      ")
 
     _section(lines, "WHAT WAS CHECKED")
@@ -620,7 +639,8 @@ def render_ticket(report: Mapping[str, Any]) -> str:
         _section(lines, "NOTES")
         for n in notes:
             where = f"[{n.get('node')}] " if n.get("node") else ""
-            lines += _wrap(f"{where}{n.get('text') or ''}", "  - ", "    ")
+            hint = "(hint shown) " if n.get("kind") == "hint" else ""
+            lines += _wrap(f"{where}{hint}{n.get('text') or ''}", "  - ", "    ")
 
     lines.append("")
     lines += _wrap(prepared_by(report), "")
@@ -700,7 +720,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         out += ["", "None: no finding was reached."]
     for f in findings:
         out += ["", f"### {f.get('rank')}. {md(f.get('title') or f.get('id'))}", ""]
-        fixes = [x for x in f.get("fixes") or [] if isinstance(x, Mapping)]
+        fixes = [x for x in _list(f.get("fixes")) if isinstance(x, Mapping)]
         for fix in fixes:
             out.append(f"- **{fix_label(fix.get('kind'))}:** {md(fix.get('text') or '')}")
             if fix.get("menu"):
@@ -710,7 +730,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
                 fence = _fence(cmds)
                 out += ["", f"  {fence}sh", *[f"  {c}" for c in cmds], f"  {fence}"]
         if not fixes:
-            out += [f"- {md(rec)}" for rec in f.get("recommendations") or []]
+            out += [f"- {md(rec)}" for rec in _list(f.get("recommendations"))]
 
     out += ["", "## What was checked", ""]
     checked = report.get("evidence") or []
@@ -749,7 +769,8 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         out += ["", "## Notes", ""]
         for n in notes:
             where = f"({code(n['node'])}) " if n.get("node") else ""
-            out.append(f"- {where}{md(n.get('text') or '')}")
+            hint = "(hint shown) " if n.get("kind") == "hint" else ""
+            out.append(f"- {where}{hint}{md(n.get('text') or '')}")
 
     out += ["", "---", "", md(prepared_by(report))]
     return "\n".join(out) + "\n"

@@ -77,7 +77,7 @@ def _parse(path: Path) -> tuple[Flow | None, list[Problem], str]:
         return None, [Problem(file, 1, f"cannot read: {exc.strerror or exc}")], ""
     digest = hashlib.sha256(raw).hexdigest()
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         return None, [Problem(file, line, "not UTF-8 text")], digest

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from dropwizard.capture import CaptureError, analyse_file
+from dropwizard.cli import main
 
 from .pcapbuild import (
     LINK_ETH,
@@ -245,17 +246,27 @@ def test_truncated_file_gives_results_so_far(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "content", [b"", b"hello world, not a capture\n", b"\xd4\xc3\xb2\xa1\x02\x00", b"\x1f\x8bxx"]
 )
-def test_not_a_capture_is_one_line_error(tmp_path: Path, content: bytes) -> None:
+def test_not_a_capture_is_one_line_error(
+    tmp_path: Path, content: bytes, capsys: pytest.CaptureFixture[str]
+) -> None:
     p = tmp_path / "x.pcap"
     p.write_bytes(content)
     with pytest.raises(CaptureError) as e:
         analyse_file(str(p))
     assert "\n" not in e.value.message and str(p) in e.value.message
+    assert main(["capture", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("dropwizard: ") and "Traceback" not in err
+
+
+def test_not_a_capture_exit_code_of_the_program(tmp_path: Path) -> None:
+    p = tmp_path / "notes.txt"
+    p.write_text("not a capture\n")
     proc = subprocess.run(
         [sys.executable, "-m", "dropwizard", "capture", str(p)], capture_output=True, text=True
     )
     assert proc.returncode == 2
-    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n") == 1 and "not a pcap or pcapng capture" in proc.stderr
 
 
 def test_missing_file(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import require_binary
+from support import require_binary
 
 from dropwizard.capture import analyse_file
 
@@ -39,7 +39,8 @@ def _call(
     uas_p, uac_p = free_port(), free_port()
     m_caller, m_callee = free_port(), free_port()
     media = talk_ms / 1000.0 - 0.2
-    with recording(out, bins["tcpdump"]):
+    ports = [uas_p, uac_p, m_caller, m_caller + 1, m_callee, m_callee + 1]
+    with recording(out, bins["tcpdump"], ports):
         uas = sipp(
             bins["sipp"], "uas_call.xml", uas_p, keys={"mport": str(m_callee), "se": str(se)}
         )
@@ -158,7 +159,7 @@ def test_rejections_and_cancel(bins: dict[str, str], tmp_path: Path) -> None:
     codes = (503, 486, 480, 408, 503, 487)
     pairs = [(free_port(), free_port()) for _ in codes]
     with recording(out, bins["tcpdump"], [p for pair in pairs for p in pair]):
-        for code, (uas_p, uac_p) in zip(codes, pairs):
+        for code, (uas_p, uac_p) in zip(codes, pairs, strict=True):
             uas_xml, uac_xml = (
                 ("uas_cancel.xml", "uac_cancel.xml")
                 if code == 487

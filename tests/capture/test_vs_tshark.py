@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from conftest import require_binary
+from support import require_binary
 
 from dropwizard.capture import analyse_file
 

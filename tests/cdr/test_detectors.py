@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from cdrdays import duck, renamed, rows_for
 
 from dropwizard.cdr import analytics
 from dropwizard.cdr.demo import gateway_names
 from dropwizard.diagnosis.detectors import detect, session_expires_for
 from dropwizard.diagnosis.finding import Finding
-
-from cdrdays import duck, renamed, rows_for
 
 CUST, PROV = gateway_names()
 

@@ -84,6 +84,26 @@ SCENARIOS = [
         scope=Scope(kind="gateway", gateway="carrierA"),
     ),
     Scenario(
+        "session timer drops hidden behind ordinary failed setups (top cause 41)",
+        {
+            "cdr.causes": {
+                "top_cause": 41,
+                "top_cause_share": 0.08,
+                "top_cause_answered_share": 0.0,
+            },
+            "cdr.durations": {
+                "drops": 55,
+                "pattern": "spike",
+                "spike_kind": "session_timer",
+                "spike_s": 568,
+                "implied_session_expires": 600,
+            },
+            "cdr.chains": {"midcall_switches": 0},
+            "capture.analysis": {"refresh_unanswered": 2},
+        },
+        ["start", "step1", "step2", "s2_interval", "s2_session", "f_session_network"],
+    ),
+    Scenario(
         "ACK timeout at 32 s",
         {
             "cdr.causes": {
@@ -108,6 +128,23 @@ SCENARIOS = [
             },
         },
         ["start", "step1", "s1_cause16_switch", "f_max_call_duration"],
+    ),
+    Scenario(
+        "a few long calls cut at 3600 s behind ordinary failed setups (a low finding)",
+        {
+            "cdr.causes": {
+                "top_cause": 41,
+                "top_cause_share": 0.07,
+                "top_cause_answered_share": 0.0,
+            },
+            "cdr.durations": {"drops": 70, "pattern": "random"},
+            "cdr.findings": {
+                "ids": ["max_call_duration", "normal_clearing"],
+                "high": 0,
+                "medium": 0,
+            },
+        },
+        ["start", "step1", "f_max_call_duration"],
     ),
     Scenario(
         "RTP timeout behind NAT without media proxy",

@@ -6,7 +6,7 @@ import os
 import socket
 from pathlib import Path
 
-import pytest
+from support import need
 
 from dropwizard.evidence import Evidence
 from dropwizard.probes.base import ProbeConfig
@@ -14,14 +14,7 @@ from dropwizard.probes.gatherers import run_probe
 from dropwizard.probes.host import Host, LocalHost, RecordedHost
 
 FIXTURES = Path(__file__).parent / "fixtures"
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def need(reason: str) -> None:
-    """Skip on a laptop; fail in CI, where every test must run."""
-    if IN_CI:
-        pytest.fail(f"CI=true but {reason}")
-    pytest.skip(reason)
+__all__ = ["FIXTURES", "fixture_host", "free_udp_port", "need", "probe", "require_root"]
 
 
 def require_root() -> None:

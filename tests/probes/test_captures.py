@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import require_binary
+from support import require_binary
 
 from dropwizard.probes.base import ProbeConfig
 from dropwizard.probes.host import LocalHost, RecordedHost
@@ -34,6 +34,22 @@ def udp_pair() -> tuple[socket.socket, socket.socket]:
     a.bind(("127.0.0.1", 0))
     b.bind(("127.0.0.1", 0))
     return a, b
+
+
+def adjacent_pair() -> tuple[socket.socket, socket.socket]:
+    """Two sockets on neighbouring ports, so a portrange filter sees no other test's traffic."""
+    for _ in range(50):
+        a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        a.bind(("127.0.0.1", 0))
+        b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            b.bind(("127.0.0.1", a.getsockname()[1] + 1))
+        except OSError:
+            a.close()
+            b.close()
+            continue
+        return a, b
+    pytest.fail("no two adjacent free UDP ports on 127.0.0.1")
 
 
 def when_capturing(directory: Path, prefix: str, send: Callable[[], None]) -> threading.Thread:
@@ -58,7 +74,7 @@ def rtp(seq: int, ssrc: int) -> bytes:
 
 
 def test_rtp_one_way_then_stopped(live: None, tmp_path: Path) -> None:
-    a, b = udp_pair()
+    a, b = adjacent_pair()
     ports = sorted((a.getsockname()[1], b.getsockname()[1]))
 
     def send() -> None:
@@ -92,7 +108,7 @@ def test_rtp_one_way_then_stopped(live: None, tmp_path: Path) -> None:
 
 
 def test_rtp_both_ways_flowing(live: None, tmp_path: Path) -> None:
-    a, b = udp_pair()
+    a, b = adjacent_pair()
     ports = sorted((a.getsockname()[1], b.getsockname()[1]))
     stop = threading.Event()
 

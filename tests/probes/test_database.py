@@ -140,3 +140,19 @@ def test_mycnf_password(tmp_path: Path) -> None:
     cnf.write_text('[mysqld]\npassword=no\n[client]\nuser = report\npassword = "s3cret"\n')
     assert mycnf_password(cnf) == "s3cret"
     assert mycnf_password(tmp_path / "missing") is None
+
+
+def test_non_mysql_source_is_skipped() -> None:
+    ev = probe("database", source="demo")
+    assert ev.status.value == "skipped" and "not a MySQL database" in ev.summary
+
+
+def test_config_source_name_is_resolved(mysql_server: dict[str, object], mysql_db: str) -> None:
+    from dropwizard.config import Config
+    from dropwizard.probes.gatherers import run_probe
+    from dropwizard.probes.host import LocalHost
+
+    cfg = Config(raw={"sources": {"pop1": {"uri": _uri(mysql_server, mysql_db)}}})
+    ev = run_probe("database", host=LocalHost(), params={"source": "pop1"}, app_config=cfg)
+    assert ev.facts["reachable"] is True
+    assert ev.data["uri_from"] == "config source pop1" and ev.data["database"] == mysql_db

@@ -135,3 +135,13 @@ def test_open_host_picks_the_kind(tmp_path: Path) -> None:
 
 def test_euid_is_the_process_euid() -> None:
     assert LocalHost().euid() == os.geteuid()
+
+
+def test_cancel_interrupts_a_running_command() -> None:
+    import threading
+
+    cancel = threading.Event()
+    threading.Timer(0.3, cancel.set).start()
+    res = LocalHost().run(["sleep", "30"], timeout=10, cancel=cancel)
+    assert res.interrupted and not res.timed_out
+    assert res.duration < 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 from datetime import datetime, timezone
@@ -13,7 +14,7 @@ from dropwizard.probes.base import ProbeConfig
 from dropwizard.probes.firewall import parse_iptables, parse_nft, port_state
 from dropwizard.probes.host import LocalHost
 
-from .conftest import fixture_host, probe
+from .conftest import fixture_host, need, probe
 
 
 # --- sip_alg -----------------------------------------------------------------------------
@@ -115,19 +116,31 @@ def test_nft_policy_and_sets() -> None:
 
 def test_firewall_on_this_machine_agrees_with_iptables_save() -> None:
     ev = probe("firewall")
+    if not shutil.which("iptables-save"):
+        need("iptables-save is not installed (apt-get install iptables)")
     if os.geteuid() != 0:
         assert ev.status.value == "skipped"
         return
     assert ev.status.value in ("ok", "warn", "fail")
     out = subprocess.run(["iptables-save"], capture_output=True, text=True, check=False).stdout
-    rules = [ln for ln in out.splitlines() if ln.startswith("-A INPUT")]
+    nft = ""
+    if shutil.which("nft"):
+        nft = subprocess.run(["nft", "list", "ruleset"], capture_output=True, text=True).stdout
     policy = re.search(r"^:INPUT (\w+)", out, re.M)
-    if (
-        not rules
+    open_host = (
+        not [ln for ln in out.splitlines() if ln.startswith("-A INPUT")]
         and (policy is None or policy.group(1) == "ACCEPT")
-        and "iptables filter" in ev.data["rulesets"]
-    ):
-        assert ev.facts["sip_open"] is True and ev.facts["rtp_open"] is True
+        and "hook input" not in nft
+    )
+    if open_host:
+        assert ev.facts == {
+            "sip_open": True,
+            "rtp_open": True,
+            "rate_limited": False,
+            "drops_on_voip": False,
+        }
+    else:
+        assert set(ev.facts) == {"sip_open", "rtp_open", "rate_limited", "drops_on_voip"}
 
 
 # --- services ----------------------------------------------------------------------------
@@ -141,6 +154,17 @@ def test_services_sysv_tree() -> None:
     assert by_name["mbx3000d"]["since"] == started.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert by_name["mysql"]["running"] and by_name["mysql"]["manager"] == "sysv"
     assert "service empd start   (or: systemctl start empd); then check its log" in ev.advice
+
+
+def test_services_systemd_snapshot() -> None:
+    ev = probe("services", fixture_host("recorded_systemd"))
+    assert ev.status.value == "fail"
+    assert ev.facts == {"down": ["empd"], "all_running": False, "restarts": 4}
+    by_name = {s["name"]: s for s in ev.data["services"]}
+    assert by_name["mysql"]["unit"] == "mysqld.service" and by_name["mysql"]["running"]
+    assert by_name["mbx3000d"]["since"] == "Sat 2026-11-28 09:12:40 UTC"
+    assert by_name["empd"]["state"] == "failed/failed"
+    assert "4 automatic restart(s)" in ev.summary
 
 
 def test_services_finds_this_machines_mysql() -> None:

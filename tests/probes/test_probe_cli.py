@@ -142,3 +142,27 @@ def test_gatherer_uses_context_host_config_and_params() -> None:
     assert ev.facts == {"answered": False, "timeouts": 2}
     ev = reg.run("probe.vos_config", ctx)
     assert ev.namespaced_facts()["probe.vos_config.media_proxy"] == "auto"
+
+
+def test_snapshot_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    names = ["conntrack", "sip_alg", "services", "resources", "rtp_ports", "vos_config", "vos_logs"]
+    snap = tmp_path / "snap"
+    rc, live = run_json(
+        [*names, "--root", str(FIXTURES / "vos3000"), "--save-snapshot", str(snap)], capsys
+    )
+    assert rc == 0 and (snap / "commands.yaml").is_file()
+    assert (snap / "root/home/kunshi/mbx3000/etc/softswitch.conf").is_file()
+    rc, replay = run_json([*names, "--root", str(snap)], capsys)
+    assert [r["facts"] for r in replay] == [r["facts"] for r in live]
+    assert main(["probe", "conntrack", "--save-snapshot", str(snap)]) == 2
+    assert "not empty" in capsys.readouterr().err
+
+
+def test_snapshot_records_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    snap = tmp_path / "snap"
+    rc, live = run_json(
+        ["firewall", "--root", str(FIXTURES / "recorded_iptables"), "--save-snapshot", str(snap)],
+        capsys,
+    )
+    _rc, replay = run_json(["firewall", "--root", str(snap)], capsys)
+    assert replay[0]["facts"] == live[0]["facts"] and replay[0]["data"]["dropped_packets"] == 150

@@ -11,9 +11,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import require_binary
 from hypothesis import given
 from hypothesis import strategies as st
+from support import require_binary
 
 from dropwizard.probes.base import ProbeConfig
 from dropwizard.probes.sip_options import build_options, parse_message, ping
@@ -209,3 +209,9 @@ def test_invalid_target_is_an_error_record() -> None:
     ev = probe("sip_options", target="999.1.2.3:5060")
     assert ev.status.value == "error" and "invalid host" in ev.summary
     assert probe("sip_options").status.value == "skipped"
+
+
+def test_unresolvable_host_is_an_error_record() -> None:
+    ev = probe("sip_options", target="no-such-host.invalid:5060")
+    assert ev.status.value == "error"
+    assert ev.summary.startswith("cannot resolve target 'no-such-host.invalid'")

@@ -12,10 +12,14 @@ from dropwizard.training.scenario import Scenario, list_scenarios, shipped_dir
 SHIPPED = sorted(p.name for p in shipped_dir().iterdir() if (p / "scenario.yaml").is_file())
 
 _sources: dict[str, Any] = {}
+_scenarios: dict[str, Scenario] = {}
 
 
 def shipped(name: str) -> Scenario:
-    return next(s for s in list_scenarios() if s.id == name)
+    """A shipped scenario, loaded once per test process."""
+    if not _scenarios:
+        _scenarios.update({s.id: s for s in list_scenarios()})
+    return _scenarios[name]
 
 
 def source_for(sc: Scenario) -> Any:

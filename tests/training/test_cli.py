@@ -32,34 +32,62 @@ def test_list_as_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert {s["id"] for s in data["scenarios"]} == set(SHIPPED)
 
 
+def model_answers(name: str) -> list[tuple[str, str, str | None]]:
+    """(node, right option, an option leading elsewhere or None) along the model walk."""
+    from dropwizard.training.headless import timed_clock
+    from dropwizard.training.run import TrainingRun
+
+    from .conftest import source_for
+
+    sc = shipped(name)
+    run = TrainingRun.open(sc, source=source_for(sc), clock=timed_clock(1.0))
+    out = []
+    try:
+        run.start()
+        while not run.finished:
+            node = run.current
+            right = run.model_answer() or node.default
+            target = node.option(right).next
+            wrong = next((o.id for o in node.ways_out() if o.next != target), None)
+            out.append((node.id, right, wrong))
+            run.choose(right)
+    finally:
+        run.close()
+    return out
+
+
 def test_headless_run_with_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    walk = model_answers("provider-503-burst")
+    (n0, r0, _), (n1, r1, w1) = walk[0], walk[1]
+    lines = [f"{n0}: {r0}", f"{n1}: [{w1}, {r1}]"]
+    lines += [f"{n}: {r}" for n, r, _ in walk[2:]]
+    last = walk[-1][0]
+    lines.append(f"hints: {{{last}: 1}}")
     answers = tmp_path / "a.yaml"
-    answers.write_text(
-        "start: gateway\nstep1: [cause16, cause41]\nstep3: provider_503\nhints: {step3: 1}\n"
-    )
+    answers.write_text("\n".join(lines) + "\n")
     report = tmp_path / "r.md"
     rc = main(["train", "provider-503-burst", "--answers", str(answers), "--report", str(report)])
     out = capsys.readouterr().out
     assert rc == 0
-    assert "[step1] chose cause16" in out and "WRONG" in out
-    assert "the evidence supports: cause41" in out
-    assert "[step3] chose provider_503" in out and ": right" in out
-    assert "[step3] hint:" in out
+    assert f"[{n1}] chose {w1} (" in out and "WRONG" in out
+    assert f"the evidence supports: {r1}" in out
+    assert f"[{last}] hint:" in out
     assert "Reached: provider_rejection" in out
     assert "Debrief:" in out
     text = report.read_text()
     assert text.startswith("# Training report: ")
-    assert "Attempt 2: `cause41`" in text and "Hint taken:" in text
+    assert f"Attempt 2: `{r1}`" in text and "Hint taken:" in text
     assert oct(report.stat().st_mode & 0o777) == "0o600"
 
 
 def test_headless_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    walk = model_answers("ack-timeout-32s")
     answers = tmp_path / "a.yaml"
-    answers.write_text("start: window\nstep1: cause16\n")
-    assert main(["train", "healthy-switch", "--answers", str(answers), "--format", "json"]) == 0
+    answers.write_text("".join(f"{n}: {r}\n" for n, r, _ in walk))
+    assert main(["train", "ack-timeout-32s", "--answers", str(answers), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["reached"] == ["normal_clearing"]
-    assert [d["correct"] for d in data["decisions"]] == [True, True]
+    assert data["reached"] == ["ack_timeout"]
+    assert [d["correct"] for d in data["decisions"]] == [True] * len(walk)
     assert data["score"]["total"] == data["score"]["maximum"]
 
 
@@ -83,11 +111,17 @@ def test_bad_answers_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert f"{answers}:2:" in capsys.readouterr().err
 
 
-def test_answer_naming_a_missing_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_answers_checked_against_the_flow(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     answers = tmp_path / "a.yaml"
-    answers.write_text("start: nowhere\n")
+    answers.write_text("start: window\nstep1: nowhere\n")
     assert main(["train", "healthy-switch", "--answers", str(answers)]) == 2
-    assert "node 'start' has no option 'nowhere'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"{answers}:2: node 'step1' has no option 'nowhere'" in err
+    answers.write_text("no_such_node: x\n")
+    assert main(["train", "healthy-switch", "--answers", str(answers)]) == 2
+    assert f"{answers}:1: flow 'call-drop' has no node 'no_such_node'" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(_tui_entry() is not None, reason="the TUI offers a training screen")

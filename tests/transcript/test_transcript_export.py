@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dropwizard.diagnosis.finding import FINDING_IDS
 from dropwizard.transcript.export import WIDTH, build_report, export_text, sample_text, samples_of
 from dropwizard.transcript.log import EVENT_TYPES, TranscriptLog, read_events
 
@@ -199,7 +200,7 @@ prose = st.lists(words, min_size=0, max_size=40).map(" ".join)
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(note=prose, summary=prose, reason=prose)
 def test_any_prose_wraps_within_72_columns(
@@ -297,15 +298,44 @@ FIELDS = (
     "session_id",
     "user",
 )
+odd_finding = st.fixed_dictionaries(
+    {"id": st.sampled_from(FINDING_IDS)},
+    optional={
+        k: json_value | st.sampled_from(["high", "low"])
+        for k in (
+            "title",
+            "severity",
+            "confidence",
+            "calls",
+            "evidence",
+            "recommendations",
+            "data",
+            "gateway",
+            "side",
+        )
+    },
+)
+odd_evidence = st.fixed_dictionaries(
+    {},
+    optional={k: json_value for k in ("name", "status", "summary", "data", "facts", "raw")},
+)
 event = st.builds(
-    lambda t, fields: {"ts": "2026-11-28T14:00:00.000Z", "type": t, **fields},
+    lambda t, fields, finding, ev: {
+        "ts": "2026-11-28T14:00:00.000Z",
+        "type": t,
+        **fields,
+        **({"finding": finding} if t == "finding" else {}),
+        **({"evidence": ev} if t == "evidence" else {}),
+    },
     st.sampled_from(sorted(EVENT_TYPES)),
     st.dictionaries(st.sampled_from(FIELDS), json_value, max_size=5),
+    odd_finding,
+    odd_evidence,
 )
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.lists(event, max_size=12))
+@settings(max_examples=600, deadline=None)
+@given(st.lists(event, max_size=10))
 def test_exports_never_crash_on_odd_events(events: list[dict]) -> None:
     for i, e in enumerate(events, 1):
         e["seq"] = i
@@ -346,4 +376,37 @@ def test_findings_with_odd_numbers_still_rank() -> None:
         },
     ]
     report = build_report(events)
-    assert [f["id"] for f in report["findings"]] == ["sip_alg", "made_up", "rtp_timeout"]
+    assert [f["id"] for f in report["findings"]] == ["made_up", "rtp_timeout", "sip_alg"]
+
+
+def test_a_step_back_after_the_end_reopens_and_hints_are_notes() -> None:
+    events = [
+        {"seq": 1, "ts": "t1", "type": "node_entered", "node": "a", "title": "A"},
+        {"seq": 2, "ts": "t2", "type": "hint", "node": "a", "text": "Look at the durations."},
+        {
+            "seq": 3,
+            "ts": "t3",
+            "type": "choice",
+            "node": "a",
+            "option": "x",
+            "next": "f",
+            "by": "default",
+        },
+        {"seq": 4, "ts": "t4", "type": "node_entered", "node": "f", "title": "F"},
+        {
+            "seq": 5,
+            "ts": "t5",
+            "type": "finding",
+            "node": "f",
+            "finding": {"id": "sip_alg", "title": "SIP ALG", "severity": "medium"},
+        },
+        {"seq": 6, "ts": "t6", "type": "end", "node": "f", "outcome": "diagnosed"},
+        {"seq": 7, "ts": "t7", "type": "back", "from": "f", "to": "a"},
+    ]
+    report = build_report(events)
+    assert report["outcome"] is None and report["findings"] == []
+    assert report["notes"][0]["kind"] == "hint"
+    ticket = export_text(events, "ticket")
+    assert "(hint shown) Look at the durations." in ticket
+    assert "(the node's default)" in ticket
+    assert build_report(events[:6])["outcome"] == {"outcome": "diagnosed", "node": "f", "ts": "t6"}

@@ -85,7 +85,7 @@ def visible_runs(text: str) -> list[str]:
 no_digits = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Nd")), max_size=30)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(phone, no_digits, no_digits)
 def test_only_the_last_4_digits_of_a_number_stay_visible(
     number: str, before: str, after: str
@@ -100,7 +100,7 @@ def test_only_the_last_4_digits_of_a_number_stay_visible(
     assert "****" + digits[-4:] in out, (text, out)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(phone, context, context)
 def test_no_run_of_6_digits_survives_in_any_text(number: str, before: str, after: str) -> None:
     text = before + number + after
@@ -108,7 +108,7 @@ def test_no_run_of_6_digits_survives_in_any_text(number: str, before: str, after
     assert all(len(run) < 6 for run in visible_runs(out)), (text, out)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.text(max_size=80) | st.builds(lambda a, n, b: a + n + b, context, phone, context))
 def test_redaction_is_idempotent(text: str) -> None:
     once = redact_text(text)
@@ -122,7 +122,7 @@ json_like = st.recursive(
 )
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(json_like)
 def test_redact_on_structures_is_idempotent(value: object) -> None:
     once = redact(value)

@@ -17,7 +17,12 @@ def _hist(spike_at: int) -> list[dict[str, int]]:
 
 
 def test_spike_is_marked_with_carets_under_its_column() -> None:
-    facts = {"pattern": "spike", "spike_s": 1800, "spike_share": 0.64, "spike_kind": "session_timer"}
+    facts = {
+        "pattern": "spike",
+        "spike_s": 1800,
+        "spike_share": 0.64,
+        "spike_kind": "session_timer",
+    }
     chart = duration_chart(facts, {"histogram": _hist(1800)})
     assert chart is not None
     assert [i for i, m in enumerate(chart.marked) if m] == [30]
@@ -51,10 +56,17 @@ def test_no_histogram_means_no_chart() -> None:
 
 
 def test_burst_window_is_marked_in_the_series() -> None:
-    series = [{"t": f"2026-11-28T14:{m:02d}:00Z", "rejected": 30 if 10 <= m <= 20 else 1}
-              for m in range(0, 60, 5)]
-    facts = {"burst": True, "burst_start": "2026-11-28T14:10:00Z",
-             "burst_end": "2026-11-28T14:20:00Z", "burst_rate": 0.42, "baseline_rate": 0.03}
+    series = [
+        {"t": f"2026-11-28T14:{m:02d}:00Z", "rejected": 30 if 10 <= m <= 20 else 1}
+        for m in range(0, 60, 5)
+    ]
+    facts = {
+        "burst": True,
+        "burst_start": "2026-11-28T14:10:00Z",
+        "burst_end": "2026-11-28T14:20:00Z",
+        "burst_rate": 0.42,
+        "baseline_rate": 0.03,
+    }
     chart = rejection_chart(facts, {"series": series})
     assert chart is not None
     assert [i for i, m in enumerate(chart.marked) if m] == [2, 3, 4]

@@ -54,8 +54,11 @@ def _walk_in_child_and_kill(tmp: Path) -> tuple[str, int]:
     script = tmp / "child.py"
     script.write_text(CHILD.format(root=str(ROOT)))
     proc = subprocess.Popen(
-        [sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=dict(os.environ), cwd=ROOT,
+        [sys.executable, str(script)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ),
+        cwd=ROOT,
     )
     try:
         assert proc.stdout is not None

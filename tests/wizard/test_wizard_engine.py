@@ -366,3 +366,37 @@ def test_replay_rejects_a_changed_flow(mini: Flow) -> None:
     events = [{"seq": 1, "ts": "t", "type": "node_entered", "node": "gone", "title": "x"}]
     with pytest.raises(EngineError, match="lacks"):
         Engine.replay(mini, scripted_registry({}), GatherContext(flow=mini), events)
+
+
+def test_resume_runs_only_the_gatherers_a_crash_cut_off(tmp_path) -> None:
+    from wizard_helpers import FLOWS
+
+    from dropwizard.wizard.headless import step
+    from dropwizard.wizard.loader import load_flow
+
+    text = (
+        (FLOWS / "mini.yaml")
+        .read_text()
+        .replace("gather: [fake.causes]", "gather: [fake.causes, fake.durations, fake.probe]")
+    )
+    path = tmp_path / "m.yaml"
+    path.write_text(text)
+    flow = load_flow(path)
+    script = {**CAUSE_102, "fake.durations": {"pattern": "spike"}, "fake.probe": {"x": 1}}
+    eng, rec, _ = engine_for(flow, script)
+    eng.start()
+    eng.choose("many")
+    eng.gather()
+    first_evidence = [e["type"] for e in rec.events].index("evidence")
+    cut = rec.events[: first_evidence + 1]
+    calls: list[str] = []
+    out = Recorder()
+    again = Engine.replay(
+        flow, scripted_registry(script, calls), GatherContext(flow=flow), cut, out
+    )
+    assert again.current.id == "causes"
+    assert again.missing_gatherers() == ["fake.durations", "fake.probe"]
+    step(again, {})
+    assert calls == ["fake.durations", "fake.probe"]
+    assert out.types()[:4] == ["evidence", "evidence", "proposal", "choice"]
+    assert again.path[-1].option == "cause102"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from wizard_helpers import FLOWS
 
 from dropwizard.config import Config
@@ -312,6 +313,14 @@ def test_bad_because_template(tmp_path: Path, template: str) -> None:
     expect(write(tmp_path, body), "node a, option yes: bad because template")
 
 
+def test_condition_reading_a_fact_nobody_gathers(tmp_path: Path) -> None:
+    body = HEAD + NODE_A.replace(
+        "      - id: yes\n",
+        "      - id: yes #!\n        when: \"scope.kind == 'call' and cdr.cause.top == 1\"\n",
+    )
+    expect(write(tmp_path, body), "reads 'cdr.cause.top', but no node gathers 'cdr.cause'")
+
+
 def test_unknown_key_and_wrong_type(tmp_path: Path) -> None:
     body = HEAD + NODE_A.replace("    title: A\n", "    title: A\n    explian: typo #!\n")
     path = write(tmp_path, body)
@@ -382,8 +391,48 @@ def test_find_and_list_with_user_override(tmp_path: Path, monkeypatch: pytest.Mo
         find_flow("nope", config)
 
 
-def test_loading_speed_of_shipped_flows() -> None:
-    for path in loader.flow_files(loader.shipped_dir()):
-        t0 = time.perf_counter()
-        load_flow(path)
-        assert time.perf_counter() - t0 < 0.5, path
+def test_shipped_flows_load_clean() -> None:
+    paths = loader.flow_files(loader.shipped_dir())
+    assert paths, "flows/ holds no flow"
+    for path in paths:
+        assert check_file(path) == [], path
+
+
+MINI_LINES = (FLOWS / "mini.yaml").read_text().splitlines()
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    edits=st.lists(
+        st.tuples(
+            st.integers(0, len(MINI_LINES) - 1),
+            st.sampled_from(["drop", "dup", "indent", "dedent", "junk"]),
+            st.text(alphabet="abc: -[]{}'\"#&*!|>%@`\t", max_size=8),
+        ),
+        max_size=4,
+    )
+)
+def test_mangled_flows_give_problems_never_crashes(tmp_path: Path, edits) -> None:
+    lines = list(MINI_LINES)
+    for index, kind, junk in edits:
+        index %= len(lines)
+        if kind == "drop":
+            del lines[index]
+        elif kind == "dup":
+            lines.insert(index, lines[index])
+        elif kind == "indent":
+            lines[index] = "  " + lines[index]
+        elif kind == "dedent":
+            lines[index] = lines[index][2:]
+        else:
+            lines[index] += junk
+        if not lines:
+            lines = ["x"]
+    path = tmp_path / "m.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    problems = check_file(path)
+    for p in problems:
+        assert 1 <= p.line <= len(lines) + 1, p
+        assert str(p).startswith(f"{path}:{p.line}: ")

@@ -72,7 +72,9 @@ class EvidenceCard(Vertical):
         if chart is not None:
             yield ColumnChart(chart, rows=4 if self.compact else 6)
         else:
-            table = best_table([t for t in tables_in(data) if t.title != "values"])
+            table = best_table(
+                [t for t in tables_in(data) if t.title not in ("values", "window", "notes")]
+            )
             if table is not None:
                 rows = 4 if self.compact else 12
                 yield Static(rich_table(table, max_rows=rows), classes="ev-table")
@@ -85,7 +87,7 @@ class RunningCard(Horizontal):
 
     DEFAULT_CSS = """
     RunningCard { height: 1; margin-bottom: 1; }
-    RunningCard > Static { width: 1fr; color: $text-muted; }
+    RunningCard > .running-text { width: 1fr; color: $text-muted; }
     """
 
     def __init__(self, name: str) -> None:
@@ -94,4 +96,4 @@ class RunningCard(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield StatusBadge("running")
-        yield Static(literal(f"{self.gatherer}  running… (Esc cancels)"))
+        yield Static(literal(f"{self.gatherer}  running… (Esc cancels)"), classes="running-text")

@@ -51,7 +51,7 @@ class PathTree(Tree[str]):
     """Visited steps as a tree; each shows the option taken and whether it was an override."""
 
     DEFAULT_CSS = """
-    PathTree { width: 32; border-right: solid $panel-lighten-2; padding: 0 1; }
+    PathTree { width: 32; border-right: solid $panel-lighten-2; padding: 0 1; overflow-x: hidden; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
