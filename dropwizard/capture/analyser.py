@@ -140,6 +140,11 @@ class Analyser:
             self._loop_records(reader)
             return
         linktype, mult, rec = opened
+        order = reader.pcap_order
+        # record header and the Ethernet/IPv4 fields of the fast path in one unpack
+        head = struct.Struct(order + "IIII12xHB5xHxB").unpack_from
+        et_ip = 0x0008 if order == "<" else 0x0800
+        frag_mask = 0xFF3F if order == "<" else 0x3FFF
         flows_get = self.flows.get
         rtp_hdr = RTP_HDR
         slow = self._slow_safe
@@ -150,27 +155,30 @@ class Analyser:
         t = 0.0
         for buf, pos in reader.pcap_chunks():
             size = len(buf)
+            lim = size - 40 if eth else -1
+            if first is None and size >= 16:
+                first = rec(buf, 0)[0] + rec(buf, 0)[1] * mult
             while pos + 16 <= size:
-                ts_s, ts_f, incl, _orig = rec(buf, pos)
-                off = pos + 16
-                end = off + incl
+                if pos <= lim:
+                    ts_s, ts_f, incl, _o, et, vihl, frag, proto = head(buf, pos)
+                else:
+                    ts_s, ts_f, incl, _o = rec(buf, pos)
+                    et = 0
+                end = pos + 16 + incl
                 if end > size or incl > MAX_RECORD:
                     break
-                pos = end
                 n += 1
                 t = ts_s + ts_f * mult
                 if (
-                    eth
+                    et == et_ip
+                    and vihl == 0x45
+                    and proto == 17
                     and incl >= 54
-                    and buf[off + 12] == 8
-                    and buf[off + 13] == 0
-                    and buf[off + 14] == 0x45
-                    and buf[off + 23] == 17
-                    and not (buf[off + 20] & 0x3F or buf[off + 21])
+                    and not frag & frag_mask
                 ):
-                    fl = flows_get(buf[off + 26 : off + 38])
+                    fl = flows_get(buf[pos + 42 : pos + 54])
                     if fl is not None and fl.__class__ is rtpflow:
-                        b0, b1, seq, ts, ssrc = rtp_hdr(buf, off + 42)
+                        b0, b1, seq, ts, ssrc = rtp_hdr(buf, pos + 58)
                         if b0 & 0xC0 == 0x80:
                             if b1 < 200 or b1 > 206:
                                 if ssrc == fl.cur_ssrc:
@@ -179,13 +187,11 @@ class Analyser:
                                     fl.stream(ssrc).add(t, b1, seq, ts)
                             else:
                                 self._rtcp_mux(fl)
+                        pos = end
                         continue
-                if first is None:
-                    first = t
-                slow(t, linktype, buf, off, end)
+                slow(t, linktype, buf, pos + 16, end)
+                pos = end
             reader.consumed = pos
-            if first is None and n:
-                first = rec(buf, 0)[0] + rec(buf, 0)[1] * mult
         self.packets = n
         if n:
             self.first_t = first

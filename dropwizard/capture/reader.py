@@ -51,6 +51,7 @@ class CaptureReader:
         self._f: BinaryIO | _Gunzip = _Gunzip(raw) if self.compressed else raw
         self._raw = raw
         self.consumed = 0
+        self.pcap_order = "<"
         self._head = b""
         self.pcap_rec: Callable[[bytes, int], tuple[int, ...]] = struct.Struct("<IIII").unpack_from
 
@@ -161,6 +162,7 @@ class CaptureReader:
         linktype = struct.unpack(order + "I", head[20:24])[0] & 0x0FFFFFFF
         self.linktypes.add(linktype)
         self.pcap_rec = struct.Struct(order + "IIII").unpack_from
+        self.pcap_order = order
         return linktype, mult, self.pcap_rec
 
     def pcapng_records(self) -> Iterator[Record]:

@@ -32,12 +32,13 @@ LOG_PATTERNS: dict[str, list[str]] = {
     "errors": [r"\berror\b", r"\bfatal\b", r"\bfailed\b", r"\bexception\b"],
 }
 SERVICES: dict[str, list[str]] = {
-    "mbx3000d": ["mbx3000"],
-    "vos3000d": ["vos3000", "vos3000d"],
-    "empd": ["emp", "empd"],
+    "mbx3000d": ["mbx3000", "/home/kunshi/mbx3000/"],
+    "vos3000d": ["vos3000", "vos3000d", "/home/kunshi/vos3000/"],
+    "empd": ["emp", "empd", "/home/kunshi/emp/"],
     "mysql": ["mysqld", "mariadbd", "mysqld_safe"],
 }
-"""Service -> process names that show it running (matched against /proc/PID/comm)."""
+"""Service -> how its processes look: a name matches /proc/PID/comm; a path (with `/`) matches the
+program (argv[0]) or, for a Java daemon, any of its arguments."""
 SERVICE_ALIASES: dict[str, list[str]] = {"mysql": ["mysql", "mysqld", "mariadb"]}
 GUIDE_RTP_RANGE = (10000, 60000)
 DEFAULT_SIP_PORTS = (5060, 6060)

@@ -654,9 +654,12 @@ class RecordingHost(Host):
 
     def stat(self, path: str) -> FileInfo | None:
         info = self.inner.stat(path)
-        if info is not None and info.is_dir:
+        if info is not None:
             try:
-                self.files._p(path).mkdir(parents=True, exist_ok=True)
+                if info.is_dir:
+                    self.files._p(path).mkdir(parents=True, exist_ok=True)
+                elif not self.files._p(path).exists():
+                    self._dest(path).touch()
             except OSError:
                 pass
         return info

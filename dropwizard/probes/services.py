@@ -67,6 +67,19 @@ def process_table(host: Host, limit: int = 20000) -> list[Proc]:
     return procs
 
 
+def matches_service(proc: Proc, name: str, patterns: list[str]) -> bool:
+    """Is this process one of the service's? (see `base.SERVICES`)."""
+    if proc.comm == name or proc.comm in patterns:
+        return True
+    paths = [p for p in patterns if "/" in p]
+    if not paths or not proc.cmdline:
+        return False
+    args = proc.cmdline.split()
+    if any(args[0].startswith(p) for p in paths):
+        return True
+    return proc.comm == "java" and any(p in proc.cmdline for p in paths)
+
+
 def _iso(epoch: float | None) -> str | None:
     if epoch is None:
         return None
@@ -128,7 +141,7 @@ def probe(pc: ProbeContext) -> Result:
                     st.manager = "sysv"
                     st.unit = f"/etc/init.d/{alias}"
                     break
-        matches = [p for p in procs if p.comm in comms or p.comm == name]
+        matches = [p for p in procs if matches_service(p, name, comms)]
         if matches:
             st.pids = sorted(p.pid for p in matches)[:10]
             if st.manager != "systemd":

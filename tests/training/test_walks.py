@@ -56,12 +56,11 @@ def test_scenario_file_validates(name: str) -> None:
 
 TOP_CAUSE_BUG = (
     "cdr.causes.top_cause counts ordinary provider failures (503/500 -> Q.850 41, about 8 % of "
-    "every generated day) as problem calls with no baseline, so a healthy day or a timer fault "
-    "reads top_cause 41 and STEP 1 goes to STEP 3 (facts.md: 16 when nothing stands out)"
+    "every generated day) as problem calls with no baseline, so a healthy day reads top_cause 41 "
+    "and STEP 1 goes to STEP 3 (facts.md: 16 when nothing stands out)"
 )
 KNOWN_BUGS: dict[str, str] = {
     "healthy-switch": TOP_CAUSE_BUG,
-    "max-call-duration": TOP_CAUSE_BUG,
     "rtp-nat-no-proxy": (
         "the rtp_timeout detector names the provider gateway PRV-Orion-Premium (callee side) "
         "for drops planted on customer gateway CUST-Sunrise-Retail, the scope of the walk"

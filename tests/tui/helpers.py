@@ -78,3 +78,12 @@ def send_key(app: App[Any], key: str) -> None:
     event.set_sender(app)
     assert app._driver is not None
     app._driver.send_message(event)
+
+
+def screen_text(app: App[Any]) -> str:
+    """The visible text of the current screen (from the SVG export, entities decoded)."""
+    import html
+    import re
+
+    svg = app.export_screenshot()
+    return html.unescape(" ".join(re.findall(r">([^<>]*)</text>", svg))).replace("\xa0", " ")
