@@ -27,8 +27,8 @@ from generate import write_capture
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def measure(cmd: list[str]) -> tuple[float, float, str]:
-    """Run a command; (wall seconds, peak RSS MB, stdout)."""
+def measure(cmd: list[str]) -> tuple[float, float, float, str]:
+    """Run a command; (wall seconds, CPU seconds, peak RSS MB, stdout)."""
     with tempfile.TemporaryFile() as out:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL)
@@ -38,7 +38,8 @@ def measure(cmd: list[str]) -> tuple[float, float, str]:
         if proc.returncode != 0:
             raise SystemExit(f"{cmd[0]} failed with exit code {proc.returncode}")
         out.seek(0)
-        return wall, usage.ru_maxrss / 1024.0, out.read().decode(errors="replace")
+        cpu = usage.ru_utime + usage.ru_stime
+        return wall, cpu, usage.ru_maxrss / 1024.0, out.read().decode(errors="replace")
 
 
 def dropwizard_cmd(path: str) -> list[str]:
@@ -51,10 +52,10 @@ def tshark_streams(text: str) -> tuple[int, int]:
     return len(rows), sum(int(r[8]) for r in rows)
 
 
-def row(name: str, packets: int, size: int, wall: float, rss: float) -> str:
+def row(name: str, packets: int, size: int, wall: float, cpu: float, rss: float) -> str:
     return (
-        f"{name:<22} {wall:8.2f} s {packets / wall / 1000:9.1f} k packets/s "
-        f"{size / wall / 1e6:8.1f} MB/s   peak RSS {rss:7.1f} MB"
+        f"{name:<22} {wall:7.2f} s wall {cpu:7.2f} s CPU {packets / wall / 1000:7.1f} k packets/s "
+        f"{size / wall / 1e6:6.1f} MB/s  peak RSS {rss:6.1f} MB"
     )
 
 
@@ -77,47 +78,39 @@ def main() -> int:
             f"capture: {info['packets']} packets, {size / 1e6:.0f} MB, {info['calls']} calls "
             f"({a.calls} concurrent), written in {time.perf_counter() - t0:.1f} s"
         )
-        dw_wall, dw_rss, dw_out = measure(dropwizard_cmd(str(main_file)))
+        dw_wall, dw_cpu, dw_rss, dw_out = measure(dropwizard_cmd(str(main_file)))
         data = json.loads(dw_out)
         dw_streams = sum(len(c["streams"]) for c in data["calls"]) + len(data["orphan_streams"])
         dw_rtp = data["summary"]["rtp_packets"]
-        print(row("dropwizard capture", info["packets"], size, dw_wall, dw_rss))
+        print(row("dropwizard capture", info["packets"], size, dw_wall, dw_cpu, dw_rss))
         print(
             f"{'':<22} {data['summary']['calls']} calls, {dw_streams} streams, {dw_rtp} RTP packets"
         )
         if tshark:
-            ts_wall, ts_rss, ts_out = measure(
+            ts_wall, ts_cpu, ts_rss, ts_out = measure(
                 [tshark, "-q", "-z", "rtp,streams", "-r", str(main_file)]
             )
             n, pk = tshark_streams(ts_out)
-            print(row("tshark -z rtp,streams", info["packets"], size, ts_wall, ts_rss))
+            print(row("tshark -z rtp,streams", info["packets"], size, ts_wall, ts_cpu, ts_rss))
             print(f"{'':<22} {n} streams, {pk} RTP packets")
-            print(f"ratio (tshark time / dropwizard time): {ts_wall / dw_wall:.2f}")
+            print(
+                f"ratio (tshark time / dropwizard time): {ts_wall / dw_wall:.2f} wall, "
+                f"{ts_cpu / dw_cpu:.2f} CPU"
+            )
         else:
             print("tshark is not installed: no baseline")
         if not a.no_scaling:
             print("peak RSS as the file grows (same concurrency):")
+            rows = [(info["packets"], size, dw_wall, dw_cpu, dw_rss)]
             for factor in (0.5, 2.0):
                 f = work / f"x{factor}.pcap"
-                n_packets = int(a.packets * factor)
-                write_capture(str(f), n_packets, a.calls)
-                wall, rss, _out = measure(dropwizard_cmd(str(f)))
-                print(
-                    row(
-                        f"  {n_packets / 1e6:.1f} M packets", n_packets, f.stat().st_size, wall, rss
-                    )
-                )
+                got = write_capture(str(f), int(a.packets * factor), a.calls)
+                wall, cpu, rss, _out = measure(dropwizard_cmd(str(f)))
+                rows.append((got["packets"], f.stat().st_size, wall, cpu, rss))
                 if not a.keep:
                     f.unlink()
-            print(
-                row(
-                    f"  {info['packets'] / 1e6:.1f} M packets",
-                    info["packets"],
-                    size,
-                    dw_wall,
-                    dw_rss,
-                )
-            )
+            for n_packets, n_bytes, wall, cpu, rss in sorted(rows):
+                print(row(f"  {n_packets / 1e6:.2f} M packets", n_packets, n_bytes, wall, cpu, rss))
     finally:
         if not a.keep:
             shutil.rmtree(work, ignore_errors=True)

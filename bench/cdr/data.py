@@ -33,7 +33,10 @@ def write_csv(path: Path, rows: int) -> int:
         w.writerow(GENERATED)
         while n < rows:
             chunk = generate_tuples(
-                seed=seed, day=DEMO_DAY, calls=CHUNK_CALLS, faults=DEMO_FAULTS,
+                seed=seed,
+                day=DEMO_DAY,
+                calls=CHUNK_CALLS,
+                faults=DEMO_FAULTS,
                 first_flowno=100_000_000 + seed * 10_000_000,
             )
             chunk = chunk[: rows - n]
@@ -51,7 +54,12 @@ def load_mysql(uri: str, csv_path: Path, table: str) -> None:
 
     p = parse_mysql_uri(uri)
     conn = pymysql.connect(
-        host=p.host, port=p.port, user=p.user, password="", local_infile=True, autocommit=True,
+        host=p.host,
+        port=p.port,
+        user=p.user,
+        password="",
+        local_infile=True,
+        autocommit=True,
         charset="utf8mb4",
     )
     ddl = SCHEMA.read_text().split("CREATE TABLE", 1)[1].rsplit(";", 1)[0]

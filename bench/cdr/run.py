@@ -121,8 +121,9 @@ def bench_engines(path: str, n: int) -> None:
     with slice_path.open(newline="") as fh:
         rd = csv.reader(fh)
         next(rd)
-        db.executemany("INSERT INTO c VALUES (?,?,?,?)",
-                       ((row[g], row[r], row[d], row[h]) for row in rd))
+        db.executemany(
+            "INSERT INTO c VALUES (?,?,?,?)", ((row[g], row[r], row[d], row[h]) for row in rd)
+        )
     db.execute("SELECT g, r, d, h/5, COUNT(*) FROM c GROUP BY 1,2,3,4").fetchall()
     sq = time.perf_counter() - t0
     con = duckdb.connect()

@@ -28,6 +28,8 @@ STATIC_CLOCKS = {pt: rate for pt, (_n, rate) in STATIC_PT.items()}
 RTP_PTS = frozenset(range(35)) | frozenset(range(96, 128))
 MAX_CALLS = 200_000
 MAX_FLOWS = 500_000
+MAX_SSRCS = 64
+"""SSRCs tracked per UDP flow; packets with further SSRCs count in the current stream."""
 
 
 class RtpFlow:
@@ -65,6 +67,8 @@ class RtpFlow:
     def stream(self, ssrc: int) -> RtpStream:
         st = self.streams.get(ssrc)
         if st is None:
+            if len(self.streams) >= MAX_SSRCS and self.cur is not None:
+                return self.cur
             st = RtpStream(self.src, self.dst, ssrc, self.clocks)
             st.call, st.sender, st.receiver = self.call, self.sender, self.receiver
             self.streams[ssrc] = st

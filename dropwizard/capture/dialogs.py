@@ -13,6 +13,7 @@ from dropwizard.capture.sip import (
     host_of,
     parse_reason,
     parse_session_expires,
+    parse_via,
     user_host,
 )
 
@@ -88,6 +89,7 @@ class Call:
         self.final_status: int | None = None
         self.final_phrase = ""
         self.final_t: float | None = None
+        self.final_reasons: list[Reason] = []
         self.first_18x: float | None = None
         self.answered_t: float | None = None
         self.ok_count = 0
@@ -103,6 +105,7 @@ class Call:
         self.cancel: Ending | None = None
         self.user_agents: dict[str, str] = {}
         self.contacts: dict[str, str] = {}
+        self.vias: dict[str, dict[str, str | None]] = {}
         self.sdp: dict[str, Sdp] = {}
         self.sdp_history: list[tuple[float, str, str]] = []
         self.timeline: list[tuple[float, str, str, str]] = []
@@ -141,9 +144,15 @@ class Call:
             if repeat:
                 label += " (retr.)"
             self.timeline.append((t, src, dst, label))
+        if "timer" in (msg.get("supported") + "," + msg.get("require")).lower():
+            self.timer_supported[side] = True
         ua = msg.get("user-agent") or msg.get("server")
         if ua and side not in self.user_agents:
             self.user_agents[side] = ua
+        if msg.method and side not in self.vias:
+            vias = msg.all("via")
+            if vias:
+                self.vias[side] = parse_via(vias[0])
         contact = msg.get("contact")
         if contact and side not in self.contacts:
             self.contacts[side] = host_of(contact)
@@ -167,9 +176,6 @@ class Call:
             txn.retrans += 1
             return side, True
         self.txns[key] = Txn(method, cseq, t, side, src, dst)
-        k = msg.get("supported").lower() + "," + msg.get("require").lower()
-        if "timer" in k:
-            self.timer_supported[side] = True
         if initial:
             self.invite_key = key
             if self.setup is None:
@@ -249,6 +255,7 @@ class Call:
                 if not repeat and (self.final_status is None or self.answered_t is None):
                     self.final_status, self.final_phrase = status, msg.reason_phrase
                     self.final_t = t
+                    self.final_reasons = self._reasons(msg)
                 if 200 <= status < 300:
                     self.ok_count += 1
                     if self.answered_t is None:
@@ -317,6 +324,7 @@ class Call:
             "refresher": self.refresher,
             "min_se_s": self.min_se,
             "negotiated": self.se_negotiated,
+            "timer_supported": dict(self.timer_supported),
             "last_refresh_at": base,
             "expires_at": None,
             "teardown_at": None,

@@ -283,17 +283,24 @@ def _nat(
     nat_calls: list[str] = []
     for c in calls:
         m = media.get(c.call_id)
-        for side, sdp in c.sdp.items():
+        for side in ("caller", "callee"):
             sig = _ip(c.caller if side == "caller" else c.callee)
-            if not sig or not is_private(sdp.addr) or is_private(sig) or sdp.addr == sig:
+            sdp = c.sdp.get(side)
+            named = [("SDP", f"{sdp.addr}:{sdp.port}", sdp.addr)] if sdp else []
+            contact = c.contacts.get(side)
+            if contact:
+                named.append(("Contact", contact, contact))
+            private = [(what, shown) for what, shown, host in named if is_private(host)]
+            if not sig or is_private(sig) or not private:
                 continue
             towards = "callee->caller" if side == "caller" else "caller->callee"
             if m and m[towards]["state"] in ("missing", "stopped", "none"):
                 nat_calls.append(c.call_id)
                 if len(lines) < EVIDENCE_CAP:
+                    names = " and ".join(f"{what} names private {shown}" for what, shown in private)
                     lines.append(
-                        f"call {c.call_id}: the {side} signals from {sig} but its SDP names private "
-                        f"{sdp.addr}:{sdp.port}; media {towards} {m[towards]['state']}"
+                        f"call {c.call_id}: the {side} signals from {sig} but its {names}; "
+                        f"media {towards} {m[towards]['state']}"
                     )
                 break
     if not targets and not nat_calls:

@@ -14,6 +14,8 @@ from dropwizard.capture.media import evaluate, verdict
 from dropwizard.capture.network import LINK_NAMES
 from dropwizard.diagnosis.finding import Finding
 
+TIMER_F_S = 32.0
+"""A refresh with no answer this long before the capture ends counts as unanswered."""
 STOP_THRESHOLD_S = 2.0
 """A direction silent this long before the end of its call counts as stopped."""
 
@@ -123,6 +125,7 @@ def call_dict(c: Call, media: dict[str, Any], capture_end: float) -> dict[str, A
         "duration_s": _r(end - c.answered_t) if end and c.answered_t else None,
         "final_status": c.final_status,
         "final_phrase": c.final_phrase or None,
+        "final_reason": ", ".join(str(r) for r in c.final_reasons) or None,
         "pdd_ms": c.pdd_ms,
         "ack": {
             "seen": c.ack_t is not None,
@@ -147,6 +150,8 @@ def call_dict(c: Call, media: dict[str, Any], capture_end: float) -> dict[str, A
         "bye": _ending(c.bye, c.bye_status),
         "cancel": _ending(c.cancel),
         "user_agents": c.user_agents,
+        "contacts": c.contacts,
+        "vias": c.vias,
         "sdp": {side: s.to_dict() for side, s in c.sdp.items()},
         "media": media_out,
         "rtcp_packets": c.rtcp_packets,
@@ -218,12 +223,15 @@ def build(an: Analyser, stop_threshold: float = STOP_THRESHOLD_S) -> CaptureResu
         findings=findings,
         warnings=list(an.warnings),
     )
-    result.facts = facts(result, calls, verdicts)
+    result.facts = facts(result, calls, verdicts, end)
     return result
 
 
 def facts(
-    result: CaptureResult, calls: list[Call], verdicts: dict[str, dict[str, bool]]
+    result: CaptureResult,
+    calls: list[Call],
+    verdicts: dict[str, dict[str, bool]],
+    capture_end: float,
 ) -> dict[str, Any]:
     """The `capture.analysis` facts of docs/facts.md; a fact not established is left out."""
     out: dict[str, Any] = {"calls": len(calls)}
@@ -232,10 +240,13 @@ def facts(
         out["rtp_stopped_calls"] = sum(1 for v in verdicts.values() if v["stopped"])
         out["one_way_calls"] = sum(1 for v in verdicts.values() if v["one_way"])
         out["both_stopped_calls"] = sum(1 for v in verdicts.values() if v["both_stopped"])
-    out["refresh_unanswered"] = sum(1 for c in calls for r in c.refreshes() if not r["answered"])
-    out["missing_ack"] = sum(
-        1 for f in result.findings if f.id == "ack_timeout" for _ in f.data.get("call_ids", [])
+    out["refresh_unanswered"] = sum(
+        1
+        for c in calls
+        for r in c.refreshes()
+        if not r["answered"] and (c.end_t is not None or capture_end - r["at"] >= TIMER_F_S)
     )
+    out["missing_ack"] = sum(f.calls for f in result.findings if f.id == "ack_timeout")
     if result.options:
         out["options_unanswered_streak"] = max(
             o["longest_unanswered_streak"] for o in result.options

@@ -316,3 +316,16 @@ def host_of(value: str) -> str:
     if host.startswith("["):
         return host[1 : host.find("]")] if "]" in host else host[1:]
     return host.split(":")[0]
+
+
+def parse_via(value: str) -> dict[str, str | None]:
+    """Top Via value: transport, sent-by, and the received/rport a proxy added."""
+    proto, _, rest = value.strip().partition(" ")
+    sent_by, _, params = rest.strip().partition(";")
+    p = parse_params(params)
+    return {
+        "transport": proto.rpartition("/")[2].upper() or None,
+        "sent_by": sent_by.strip() or None,
+        "received": p.get("received") or None,
+        "rport": p.get("rport") or None,
+    }

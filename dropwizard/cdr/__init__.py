@@ -1,7 +1,7 @@
 """CDR sources (VOS3000 MySQL, CSV exports, the demo day) and the analytics run on them.
 
-    from dropwizard.cdr import open_source
-    src = open_source("demo")      # or "export.csv", "mysql://report@127.0.0.1:3306/vos3000"
+from dropwizard.cdr import open_source
+src = open_source("demo")      # or "export.csv", "mysql://report@127.0.0.1:3306/vos3000"
 """
 
 from __future__ import annotations
@@ -25,18 +25,49 @@ def _demo_tuples() -> tuple[tuple[Any, ...], ...]:
     )
 
 
+def _demo_csv() -> Path:
+    """The demo day as a CSV in the user cache dir (rebuilt when the generator changes)."""
+    import csv
+    import hashlib
+    import os
+    import tempfile
+
+    import platformdirs
+
+    from dropwizard.cdr import demo
+
+    digest = hashlib.sha256(Path(demo.__file__).read_bytes()).hexdigest()[:16]
+    for base in (platformdirs.user_cache_path("dropwizard"), Path(tempfile.gettempdir())):
+        path = base / f"demo-{digest}.csv"
+        if path.is_file():
+            return path
+        try:
+            base.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with tmp.open("w", encoding="utf-8", newline="") as fh:
+                w = csv.writer(fh, lineterminator="\n")
+                w.writerow(demo.GENERATED)
+                w.writerows(_demo_tuples())
+            os.replace(tmp, path)
+            return path
+        except OSError:
+            continue
+    raise InputError("cannot write the demo data to the cache or temp directory")
+
+
 def open_source(
     spec: str, config: Any = None, *, max_seconds: float = 30.0, password: str | None = None
 ) -> CdrSource:
     """Open `demo`, a CSV path (.csv, .csv.gz), a mysql:// URI, or a source named in the config."""
     spec = (spec or "").strip()
     if not spec:
-        raise InputError("no CDR source given: use demo, a CSV export, or mysql://USER@HOST:PORT/DB")
+        raise InputError(
+            "no CDR source given: use demo, a CSV export, or mysql://USER@HOST:PORT/DB"
+        )
     if spec == "demo":
-        from dropwizard.cdr.demo import GENERATED
         from dropwizard.cdr.duck import DuckSource
 
-        return DuckSource.from_tuples(_demo_tuples(), GENERATED, max_seconds=max_seconds)
+        return DuckSource.from_csv(_demo_csv(), max_seconds=max_seconds, kind="demo", label="demo")
     if spec.lower().startswith("mysql://"):
         from dropwizard.cdr.mysql import MysqlSource
 

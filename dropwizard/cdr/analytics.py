@@ -20,7 +20,8 @@ from dropwizard.reference.causes import Cause, normalise
 USER_CAUSES = frozenset({16, 17, 18, 19, 31})
 """Q.850 causes that are the callers' and callees' own doing (hangup, busy, no answer)."""
 
-TIMELINE_BUCKETS = 288
+TIMELINE_BUCKETS = 100
+BUCKET_LADDER_MIN: tuple[int, ...] = (5, 10, 15, 30, 60, 120, 240, 480, 1440)
 
 
 def _s(v: Any) -> str:
@@ -36,14 +37,29 @@ def epoch_ms(dt: datetime | None) -> int | None:
 
 
 def bucket_for(since: datetime | None, until: datetime | None) -> int:
-    """Timeline bucket in ms: 5 min, or wider so that a window has at most ~288 buckets."""
+    """Timeline bucket in ms: the finest of 5, 10, 15, 30 min, 1 h, ... giving <= 100 buckets."""
     if since is None or until is None:
-        return 300_000
+        return 900_000
     span = max(1, epoch_ms(until) - epoch_ms(since))  # type: ignore[operator]
-    b = 300_000
-    while span / b > TIMELINE_BUCKETS:
-        b *= 2
-    return b
+    for minutes in BUCKET_LADDER_MIN:
+        if span / (minutes * 60_000) <= TIMELINE_BUCKETS:
+            return minutes * 60_000
+    return BUCKET_LADDER_MIN[-1] * 60_000
+
+
+def reason_from_code(code: str) -> str:
+    """The Reason header a profile's 4-character code stands for (`Q102` -> `Q.850;cause=102`)."""
+    if not code:
+        return ""
+    digits = ""
+    for ch in code[1:]:
+        if not ch.isdigit():
+            break
+        digits += ch
+    if not digits:
+        return ""
+    proto = "SIP" if code[0] in "Ss" else "Q.850"
+    return f"{proto};cause={digits}"
 
 
 @dataclass
@@ -52,33 +68,98 @@ class Profile:
 
     bucket_ms: int = 300_000
     calls: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0]))
-    """(caller_gw, callee_gw, reason, endreason, direction, hkey, rtp) -> [n, hold_sum, cpdd_sum];
+    """(caller_gw, callee_gw, reason header, endreason, direction, hkey, rtp) -> [n, hold, cpdd];
     hkey = drop duration (s) for drops, -1 other answered, 0 not answered."""
     timeline: dict[tuple, int] = field(default_factory=lambda: defaultdict(int))
-    """(callee_gw, bucket, status or 0 when answered, enddirection of a 487) -> n"""
-    pdd: dict[tuple, int] = field(default_factory=lambda: defaultdict(int))
-    """(callee_gw, pdd // 100 ms) -> n"""
+    """(callee_gw, bucket, status or 0 when answered, enddirection of a 487) -> n (drops excluded)"""
+    pdd: dict[str, list[int]] = field(default_factory=dict)
+    """callee_gw -> [calls with a PDD, cumulative counts below each sql.PDD_EDGES_MS edge]"""
     chains: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     """(switch-ended gateway, midcall 0/1) -> [retried calls, chain groups]"""
     chains_known: bool = False
     tables: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    received: int = 0
+    failed_switch: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    """(caller_gw, callee_gw) -> failed attempts ended by the switch (pivot column)"""
 
     def add_profile_rows(self, rows: list[tuple[Any, ...]]) -> None:
-        for kind, s1, s2, s3, i1, i2, i3, i4, n, hold_sum, cpdd_sum in rows:
-            kind, n = int(kind), int(n)
-            if kind == sql.KIND_CALLS:
-                key = (_s(s1), _s(s2), _s(s3), _i(i1), _i(i2), int(i3 or 0), _i(i4))
-                acc = self.calls[key]
-                acc[0] += n
-                acc[1] += int(hold_sum or 0)
-                acc[2] += int(cpdd_sum or 0)
-            elif kind == sql.KIND_TIMELINE:
-                self.timeline[(_s(s2), _i(i2), _i(i1), _i(i3))] += n
-            elif kind == sql.KIND_PDD and i1 is not None:
-                self.pdd[(_s(s2), int(i1))] += n
+        self.received += len(rows)
+        npdd = len(sql.PDD_EDGES_MS)
+        for row in rows:
+            s1, s2, hkey, rtp, bucket, xstatus, xdir, xreason = row[:8]
+            n, hold_sum, cpdd_sum, cancel_caller, failed_switch, pdd_n = row[8:14]
+            cum = row[14 : 14 + npdd]
+            fails = row[14 + npdd :]
+            cgw, pgw, hkey, n = _s(s1), _s(s2), int(hkey or 0), int(n)
+            common_total = 0
+            if hkey == 0:
+                cancel_caller, failed_switch = int(cancel_caller or 0), int(failed_switch or 0)
+                for status, c in zip(sql.COMMON_FAILURES, fails, strict=True):
+                    c = int(c or 0)
+                    if not c:
+                        continue
+                    common_total += c
+                    if status == 487 and cancel_caller:
+                        self._add(cgw, pgw, "", 487, 0, 0, None, cancel_caller, 0, 0, bucket)
+                        c -= cancel_caller
+                    if c:
+                        self._add(cgw, pgw, "", status, None, 0, None, c, 0, 0, bucket)
+                self.failed_switch[(cgw, pgw)] += failed_switch
+            rest = n - common_total
+            if rest:
+                reason = reason_from_code(_s(xreason))
+                status, direction = _i(xstatus), _i(xdir)
+                if hkey > 0 and xdir is None:
+                    # a drop not ended by the switch is in the drop set only for cause 102
+                    reason, status = "Q.850;cause=102", None
+                elif hkey == -1:
+                    reason, status = "", 200
+                drop_rtp = _i(rtp) if hkey > 0 else None
+                self._add(
+                    cgw,
+                    pgw,
+                    reason,
+                    status,
+                    direction,
+                    hkey,
+                    drop_rtp,
+                    rest,
+                    int(hold_sum or 0),
+                    int(cpdd_sum or 0),
+                    bucket,
+                )
+            if pdd_n:
+                p = self.pdd.setdefault(pgw, [0] * (npdd + 1))
+                p[0] += int(pdd_n)
+                for j, c in enumerate(cum):
+                    p[j + 1] += int(c or 0)
+
+    def _add(
+        self,
+        cgw: str,
+        pgw: str,
+        reason: str,
+        status: int | None,
+        direction: int | None,
+        hkey: int,
+        rtp: int | None,
+        n: int,
+        hold: int,
+        cpdd: int,
+        bucket: Any,
+    ) -> None:
+        acc = self.calls[(cgw, pgw, reason, status, direction, hkey, rtp)]
+        acc[0] += n
+        acc[1] += hold
+        acc[2] += cpdd
+        if bucket is not None:
+            code = 0 if hkey != 0 else status
+            d487 = direction if (hkey == 0 and status == 487) else None
+            self.timeline[(pgw, int(bucket), code, d487)] += n
 
     def add_chain_rows(self, rows: list[tuple[Any, ...]]) -> None:
+        self.received += len(rows)
         self.chains_known = True
         for gw, midcall, chains, n in rows:
             acc = self.chains[(_s(gw), int(midcall))]
@@ -87,7 +168,7 @@ class Profile:
 
     @property
     def rows_received(self) -> int:
-        return len(self.calls) + len(self.timeline) + len(self.pdd) + len(self.chains)
+        return self.received
 
 
 def collect(
@@ -210,7 +291,7 @@ def summarise(prof: Profile) -> Summary:
         if answered:
             s.answered += n
             s.causes_answered[key] += n
-        if direction == 2:
+        if direction == 2 and answered:
             s.switch_ended += n
         if is_problem(cause, direction, answered, drop):
             s.problem[key] += n
@@ -236,24 +317,28 @@ def summarise(prof: Profile) -> Summary:
                 if rtp is not None:
                     px[0] += n
                     px[1] += n if rtp in (1, 3) else 0
+    s.switch_ended += sum(prof.failed_switch.values())
     return s
 
 
 def pdd_p50(prof: Profile, gateway: str | None = None) -> int | None:
-    """Median callee-side PDD in ms (100 ms resolution) for one provider gateway or all."""
-    hist: dict[int, int] = defaultdict(int)
-    for (gw, b), n in prof.pdd.items():
-        if b > 0 and (gateway is None or gw == gateway):
-            hist[b] += n
-    total = sum(hist.values())
-    if not total:
+    """Median callee-side PDD in ms for one provider gateway or all (interpolated between edges)."""
+    width = len(sql.PDD_EDGES_MS) + 1
+    tot = [0] * width
+    for gw, p in prof.pdd.items():
+        if gateway is None or gw == gateway:
+            tot = [a + b for a, b in zip(tot, p, strict=True)]
+    n = tot[0]
+    if not n:
         return None
-    acc = 0
-    for b in sorted(hist):
-        acc += hist[b]
-        if acc * 2 >= total:
-            return b * sql.PDD_BUCKET_MS + sql.PDD_BUCKET_MS // 2
-    return None
+    half = n / 2
+    prev_edge, prev_cum = 0, 0
+    for edge, cum in zip(sql.PDD_EDGES_MS, tot[1:], strict=True):
+        if cum >= half:
+            frac = (half - prev_cum) / max(1, cum - prev_cum)
+            return int(prev_edge + frac * (edge - prev_edge))
+        prev_edge, prev_cum = edge, cum
+    return sql.PDD_EDGES_MS[-1]
 
 
 def iso_ms(ms: int) -> str:

@@ -78,9 +78,7 @@ def _transcode(path: Path, encoding: str, tmpdir: str) -> Path:
     return out
 
 
-def _clean_copy(
-    path: Path, names: list[str], delim: str, tmp: Path
-) -> tuple[Path, dict[int, str]]:
+def _clean_copy(path: Path, names: list[str], delim: str, tmp: Path) -> tuple[Path, dict[int, str]]:
     """Stream a CSV that DuckDB's reader rejects as a whole: keep well-formed rows, note the rest."""
     bad: dict[int, str] = {}
     numeric = [i for i, n in enumerate(names) if n in NUMERIC]
@@ -141,11 +139,18 @@ class DuckSource(CdrSource):
 
     # loading ------------------------------------------------------------------------------
     @classmethod
-    def from_csv(cls, path: str | os.PathLike[str], *, max_seconds: float = 30.0) -> DuckSource:
+    def from_csv(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        max_seconds: float = 30.0,
+        kind: str = "csv",
+        label: str | None = None,
+    ) -> DuckSource:
         p = Path(path).expanduser()
         if not p.is_file():
             raise InputError(f"{p}: no such file (give a VOS3000 CDR export .csv or .csv.gz)")
-        src = cls("csv", str(p), max_seconds=max_seconds)
+        src = cls(kind, label or str(p), max_seconds=max_seconds)
         header, enc, delim = _sniff(p)
         with tempfile.TemporaryDirectory(prefix="dropwizard-") as tmp:
             data = p if enc == "utf-8" else _transcode(p, enc, tmp)
@@ -156,8 +161,13 @@ class DuckSource(CdrSource):
 
     @classmethod
     def from_tuples(
-        cls, rows: Sequence[Sequence[Any]], columns: Sequence[str], *, label: str = "demo",
-        kind: str = "demo", max_seconds: float = 30.0,
+        cls,
+        rows: Sequence[Sequence[Any]],
+        columns: Sequence[str],
+        *,
+        label: str = "demo",
+        kind: str = "demo",
+        max_seconds: float = 30.0,
     ) -> DuckSource:
         """Rows already in memory (the demo generator, tests) via a temporary CSV file."""
         src = cls(kind, label, max_seconds=max_seconds)
@@ -213,7 +223,9 @@ class DuckSource(CdrSource):
                 try:
                     self.con.execute(create, [str(clean)])
                 except duckdb.Error as exc:
-                    raise InputError(f"{where}: cannot parse the CSV: {str(exc).splitlines()[0]}") from None
+                    raise InputError(
+                        f"{where}: cannot parse the CSV: {str(exc).splitlines()[0]}"
+                    ) from None
         self.cm = ColumnMap.detect(keep, where=where)
         lines = sorted(bad)
         self.bad_count = len(lines)
@@ -230,7 +242,9 @@ class DuckSource(CdrSource):
         self.rows, self.min_stop, self.max_stop = int(n), lo, hi
         missing = [LOGICAL[m][0] for m in self.cm.missing()]
         if missing:
-            self.notes.append(f"{where}: no column for {', '.join(missing)}; analyses that need it are skipped")
+            self.notes.append(
+                f"{where}: no column for {', '.join(missing)}; analyses that need it are skipped"
+            )
 
     @staticmethod
     def _times_are_text(path: Path, names: list[str], delim: str, cm: ColumnMap) -> bool:

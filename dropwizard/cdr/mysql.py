@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import configparser
+import getpass
+import os
 import re
+import sys
+import threading
+import time
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from dropwizard.errors import InputError
+import pymysql
+
+from dropwizard.cdr.base import CdrSource, QueryCancelled, QueryTimeout, SourceError, TablePlan
+from dropwizard.cdr.schema import TABLE_RE, ColumnMap, check_table
+from dropwizard.cdr.sql import Stmt, guard
+from dropwizard.errors import InputError, SourceUnreachable
 
 _URI = re.compile(r"^mysql://", re.I)
 
@@ -44,29 +58,6 @@ def parse_mysql_uri(spec: str) -> MysqlTarget:
         user=unquote(u.username or "root"), host=u.hostname or "127.0.0.1", port=port, database=db
     )
 
-
-import configparser  # noqa: E402
-import getpass  # noqa: E402
-import os  # noqa: E402
-import sys  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from datetime import date, datetime, timedelta, timezone  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-
-import pymysql  # noqa: E402
-
-from dropwizard.cdr.base import (  # noqa: E402
-    CdrSource,
-    QueryCancelled,
-    QueryTimeout,
-    SourceError,
-    TablePlan,
-)
-from dropwizard.cdr.schema import TABLE_RE, ColumnMap, check_table  # noqa: E402
-from dropwizard.cdr.sql import Stmt, guard  # noqa: E402
-from dropwizard.errors import SourceUnreachable  # noqa: E402
 
 PASSWORD_ENV = "DROPWIZARD_MYSQL_PASSWORD"
 DATABASES = ("vos3000", "vos3000db")
@@ -117,7 +108,11 @@ class MysqlSource(CdrSource):
     dialect = "mysql"
 
     def __init__(
-        self, spec: str, *, max_seconds: float = 30.0, password: str | None = None,
+        self,
+        spec: str,
+        *,
+        max_seconds: float = 30.0,
+        password: str | None = None,
         prompt: bool | None = None,
     ) -> None:
         super().__init__()
@@ -144,9 +139,17 @@ class MysqlSource(CdrSource):
     def _connect(self, password: str) -> pymysql.connections.Connection:
         t = self.target
         return pymysql.connect(
-            host=t.host, port=t.port, user=t.user, password=password, charset="utf8",
-            connect_timeout=5, read_timeout=self.max_seconds + 15, write_timeout=30,
-            autocommit=True, local_infile=False, client_flag=0,
+            host=t.host,
+            port=t.port,
+            user=t.user,
+            password=password,
+            charset="utf8",
+            connect_timeout=5,
+            read_timeout=self.max_seconds + 15,
+            write_timeout=30,
+            autocommit=True,
+            local_infile=False,
+            client_flag=0,
         )
 
     def _connect_with_password(self, pw: str | None, interactive: bool) -> Any:
@@ -205,8 +208,10 @@ class MysqlSource(CdrSource):
             return self.target.database
         names = [r[0] for r in self._simple("SHOW DATABASES")]
         ordered = [d for d in DATABASES if d in names] + [
-            d for d in names if d not in DATABASES and d not in (
-                "information_schema", "mysql", "performance_schema", "sys")
+            d
+            for d in names
+            if d not in DATABASES
+            and d not in ("information_schema", "mysql", "performance_schema", "sys")
         ]
         for db in ordered:
             if not re.fullmatch(r"[A-Za-z0-9_$]{1,64}", db):
@@ -280,7 +285,11 @@ class MysqlSource(CdrSource):
         n = self.max_seconds
         if self.mariadb and self.version_tuple >= (10, 1, 1):
             return f"SET STATEMENT max_statement_time={n:g} FOR {sql}"
-        if not self.mariadb and self.version_tuple >= (5, 7, 8) and sql.lstrip()[:6].upper() == "SELECT":
+        if (
+            not self.mariadb
+            and self.version_tuple >= (5, 7, 8)
+            and sql.lstrip()[:6].upper() == "SELECT"
+        ):
             head, rest = sql.lstrip()[:6], sql.lstrip()[6:]
             return f"{head} /*+ MAX_EXECUTION_TIME({int(n * 1000)}) */{rest}"
         return sql

@@ -45,17 +45,47 @@ REQUIRED: tuple[str, ...] = ("stoptime", "holdtime", "endreason")
 
 NUMERIC: frozenset[str] = frozenset(
     {
-        "id", "callertype", "calleetype", "billingmode", "calllevel", "agentfeetime", "starttime",
-        "stoptime", "callerpdd", "calleepdd", "pdd", "holdtime", "feetime", "suitefeetime",
-        "agentsuitefeetime", "flowno", "softswitchcallid", "rtpforward", "enddirection",
-        "endreason", "billingtype", "cdrlevel", "agentcdr_id", "recordstarttime", "flownofirst",
+        "id",
+        "callertype",
+        "calleetype",
+        "billingmode",
+        "calllevel",
+        "agentfeetime",
+        "starttime",
+        "stoptime",
+        "callerpdd",
+        "calleepdd",
+        "pdd",
+        "holdtime",
+        "feetime",
+        "suitefeetime",
+        "agentsuitefeetime",
+        "flowno",
+        "softswitchcallid",
+        "rtpforward",
+        "enddirection",
+        "endreason",
+        "billingtype",
+        "cdrlevel",
+        "agentcdr_id",
+        "recordstarttime",
+        "flownofirst",
     }
 )
 """Integer columns of the VOS3000 schema (the rest are text or floats)."""
 
 STRING_FIELDS: frozenset[str] = frozenset(
-    {"caller_gw", "callee_gw", "reason", "caller", "callee", "caller_in", "callee_in",
-     "callerip", "calleeip"}
+    {
+        "caller_gw",
+        "callee_gw",
+        "reason",
+        "caller",
+        "callee",
+        "caller_in",
+        "callee_in",
+        "callerip",
+        "calleeip",
+    }
 )
 
 ALIASES: dict[str, str] = {

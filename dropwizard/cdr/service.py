@@ -70,32 +70,41 @@ def lookup_call(source: CdrSource, number: str, at: datetime) -> dict[str, Any]:
             cm = source.columns(plan.table)
             if not cm.has("flownofirst"):
                 continue
-            for row in source.execute(sql.chain_lookup(cm, plan.table, firsts[:50], span_lo, span_hi)):
+            for row in source.execute(
+                sql.chain_lookup(cm, plan.table, firsts[:50], span_lo, span_hi)
+            ):
                 d = dict(zip(sql.CALL_FIELDS, row, strict=True))
                 legs.setdefault(d["flowno"], d)
     out = []
     for d in sorted(legs.values(), key=lambda d: (d.get("starttime") or 0, d.get("flowno") or 0)):
         cause = normalise(_int(d.get("endreason")), d.get("reason") or None)
-        out.append({
-            "flowno": _int(d.get("flowno")),
-            "flownofirst": _int(d.get("flownofirst")),
-            "caller": d.get("caller") or "",
-            "callee": d.get("callee") or "",
-            "caller_gateway": d.get("caller_gw") or "",
-            "callee_gateway": d.get("callee_gw") or "",
-            "start": _iso_ms(d.get("starttime")),
-            "stop": _iso_ms(d.get("stoptime")),
-            "holdtime": _int(d.get("holdtime")) or 0,
-            "direction": direction_name(_int(d.get("enddirection"))),
-            "endreason": _int(d.get("endreason")),
-            "reason_header": d.get("reason") or "",
-            "cause": cause.q850,
-            "cause_label": cause.label,
-            "sip_status": cause.sip_status,
-            "rtpforward": _int(d.get("rtpforward")),
-        })
-    matching = [x for x in out if number in (x["caller"], x["callee"])
-                or x["caller"].endswith(number) or x["callee"].endswith(number)]
+        out.append(
+            {
+                "flowno": _int(d.get("flowno")),
+                "flownofirst": _int(d.get("flownofirst")),
+                "caller": d.get("caller") or "",
+                "callee": d.get("callee") or "",
+                "caller_gateway": d.get("caller_gw") or "",
+                "callee_gateway": d.get("callee_gw") or "",
+                "start": _iso_ms(d.get("starttime")),
+                "stop": _iso_ms(d.get("stoptime")),
+                "holdtime": _int(d.get("holdtime")) or 0,
+                "direction": direction_name(_int(d.get("enddirection"))),
+                "endreason": _int(d.get("endreason")),
+                "reason_header": d.get("reason") or "",
+                "cause": cause.q850,
+                "cause_label": cause.label,
+                "sip_status": cause.sip_status,
+                "rtpforward": _int(d.get("rtpforward")),
+            }
+        )
+    matching = [
+        x
+        for x in out
+        if number in (x["caller"], x["callee"])
+        or x["caller"].endswith(number)
+        or x["callee"].endswith(number)
+    ]
     target = _closest(matching or out, at)
     return {"number": number, "at": iso(at), "found": bool(out), "legs": out, "call": target}
 
@@ -107,8 +116,14 @@ def _closest(legs: list[dict[str, Any]], at: datetime) -> dict[str, Any] | None:
     t = at.timestamp()
 
     def dist(x: dict[str, Any]) -> float:
-        start = datetime.fromisoformat(x["start"].replace("Z", "+00:00")).timestamp() if x["start"] else t
-        stop = datetime.fromisoformat(x["stop"].replace("Z", "+00:00")).timestamp() if x["stop"] else t
+        start = (
+            datetime.fromisoformat(x["start"].replace("Z", "+00:00")).timestamp()
+            if x["start"]
+            else t
+        )
+        stop = (
+            datetime.fromisoformat(x["stop"].replace("Z", "+00:00")).timestamp() if x["stop"] else t
+        )
         return 0.0 if start <= t <= stop else min(abs(t - start), abs(t - stop))
 
     answered = [x for x in legs if x["holdtime"] > 0]
@@ -141,8 +156,17 @@ def analyse(source: CdrSource, scope: Scope, flow: Any = None) -> Analysis:
     call = None
     if scope.kind == "call" and scope.number and scope.at:
         call = lookup_call(source, scope.number, scope.at)
-    a = Analysis(source.describe(), since, until, gateway, prof, summary, findings, call,
-                 list(dict.fromkeys(source.notes)))
+    a = Analysis(
+        source.describe(),
+        since,
+        until,
+        gateway,
+        prof,
+        summary,
+        findings,
+        call,
+        list(dict.fromkeys(source.notes)),
+    )
     if summary.calls == 0:
         a.notes.append(
             f"no CDRs in {iso(since) or 'start'} .. {iso(until) or 'end'}"

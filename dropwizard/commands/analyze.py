@@ -21,17 +21,28 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Analyse VOS3000 CDRs: release causes, drop durations, provider rejections, "
         "retry chains; print findings most important first.",
     )
-    p.add_argument("--source", help="demo, a CSV export (.csv/.csv.gz), mysql://USER@HOST:PORT/DB, "
-                   "or a configured source name")
+    p.add_argument(
+        "--source",
+        help="demo, a CSV export (.csv/.csv.gz), mysql://USER@HOST:PORT/DB, "
+        "or a configured source name",
+    )
     p.add_argument("--since", help="window start: ISO 8601 (UTC unless offset) or relative (-24h)")
     p.add_argument("--until", help="window end: ISO 8601 or relative (default: now / end of data)")
     p.add_argument("--gateway", help="only calls through this gateway (either side)")
     p.add_argument("--call", metavar="NUMBER@TIME", help="look up one reported call (±2 min)")
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
-    p.add_argument("--fail-on", choices=("high", "medium"), default=None,
-                   help="exit 1 when a finding of this severity or higher is found")
-    p.add_argument("--max-seconds", type=float, default=30.0,
-                   help="server-side time limit per SQL statement (default 30)")
+    p.add_argument(
+        "--fail-on",
+        choices=("high", "medium"),
+        default=None,
+        help="exit 1 when a finding of this severity or higher is found",
+    )
+    p.add_argument(
+        "--max-seconds",
+        type=float,
+        default=30.0,
+        help="server-side time limit per SQL statement (default 30)",
+    )
 
 
 def _scope(args: argparse.Namespace) -> Scope:
@@ -65,7 +76,9 @@ def report(a: Any) -> dict[str, Any]:
         "window": {"since": iso(a.since), "until": iso(a.until)},
         "totals": a.totals(),
         "findings": [f.to_dict() for f in a.findings],
-        "gateways": [g.to_dict() for g in sorted(s.gateways.values(), key=lambda g: (g.side, g.name))],
+        "gateways": [
+            g.to_dict() for g in sorted(s.gateways.values(), key=lambda g: (g.side, g.name))
+        ],
         "causes": [
             {"cause": k, "calls": v, "answered": s.causes_answered.get(k, 0)}
             for k, v in sorted(s.causes.items(), key=lambda kv: (-kv[1], str(kv[0])))
@@ -145,25 +158,41 @@ def markdown(rep: dict[str, Any]) -> str:
         lines.append("No findings.")
     for f in rep["findings"]:
         where = f" ({f['side']} gateway {f['gateway']})" if f.get("gateway") else ""
-        lines += [f"### [{f['severity'].upper()}] {f['title']}{where}", "",
-                  f"`{f['id']}`, confidence {f['confidence']:.2f}, {f['calls']} calls", ""]
+        lines += [
+            f"### [{f['severity'].upper()}] {f['title']}{where}",
+            "",
+            f"`{f['id']}`, confidence {f['confidence']:.2f}, {f['calls']} calls",
+            "",
+        ]
         lines += [f"- {e}" for e in f["evidence"]]
         if f["recommendations"]:
             lines += ["", "Recommendations:", ""] + [f"- {r}" for r in f["recommendations"]]
         lines.append("")
     if rep.get("call"):
-        lines += ["## Reported call", "", "| start | stop | caller gw | callee gw | hold s | "
-                  "ended by | cause |", "|---|---|---|---|---|---|---|"]
+        lines += [
+            "## Reported call",
+            "",
+            "| start | stop | caller gw | callee gw | hold s | ended by | cause |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for leg in rep["call"]["legs"]:
-            lines.append(f"| {leg['start']} | {leg['stop']} | {leg['caller_gateway']} | "
-                         f"{leg['callee_gateway']} | {leg['holdtime']} | {leg['direction']} | "
-                         f"{leg['cause_label']} |")
+            lines.append(
+                f"| {leg['start']} | {leg['stop']} | {leg['caller_gateway']} | "
+                f"{leg['callee_gateway']} | {leg['holdtime']} | {leg['direction']} | "
+                f"{leg['cause_label']} |"
+            )
         lines.append("")
-    lines += ["## Gateways", "", "| side | gateway | calls | ASR | ACD s | dropped |",
-              "|---|---|---|---|---|---|"]
+    lines += [
+        "## Gateways",
+        "",
+        "| side | gateway | calls | ASR | ACD s | dropped |",
+        "|---|---|---|---|---|---|",
+    ]
     for g in rep["gateways"]:
-        lines.append(f"| {g['side']} | {g['gateway']} | {g['calls']} | {g['asr']:.1%} | "
-                     f"{g['acd_s']} | {g['dropped']} |")
+        lines.append(
+            f"| {g['side']} | {g['gateway']} | {g['calls']} | {g['asr']:.1%} | "
+            f"{g['acd_s']} | {g['dropped']} |"
+        )
     return "\n".join(lines)
 
 
@@ -174,27 +203,42 @@ def text(rep: dict[str, Any]) -> None:
     con = Console()
     t = rep["totals"]
     w = rep["window"]
-    con.print(f"[bold]{rep['source']}[/]  {w['since'] or 'start'} .. {w['until'] or 'end'}"
-              + (f"  gateway {rep['gateway']}" if rep.get("gateway") else ""))
-    con.print(f"calls {t['calls']}  answered {t['answered']} ({_pct(t['answered'], t['calls'])})  "
-              f"failed {t['failed']}  dropped {t['dropped']}")
+    con.print(
+        f"[bold]{rep['source']}[/]  {w['since'] or 'start'} .. {w['until'] or 'end'}"
+        + (f"  gateway {rep['gateway']}" if rep.get("gateway") else "")
+    )
+    con.print(
+        f"calls {t['calls']}  answered {t['answered']} ({_pct(t['answered'], t['calls'])})  "
+        f"failed {t['failed']}  dropped {t['dropped']}"
+    )
     if rep.get("call"):
         c = rep["call"]
         tab = Table(title=f"Call {c['number']} around {c['at']}", show_lines=False)
         for col in ("start", "stop", "caller gw", "callee gw", "hold s", "ended by", "cause"):
             tab.add_column(col)
         for leg in c["legs"]:
-            tab.add_row(leg["start"] or "", leg["stop"] or "", leg["caller_gateway"],
-                        leg["callee_gateway"], str(leg["holdtime"]), leg["direction"] or "?",
-                        leg["cause_label"])
+            tab.add_row(
+                leg["start"] or "",
+                leg["stop"] or "",
+                leg["caller_gateway"],
+                leg["callee_gateway"],
+                str(leg["holdtime"]),
+                leg["direction"] or "?",
+                leg["cause_label"],
+            )
         con.print(tab if c["legs"] else "[yellow]no CDR of that number within ±2 min[/]")
     tab = Table(title="Findings")
     for col in ("severity", "finding", "gateway", "calls", "title"):
         tab.add_column(col)
     colours = {"high": "red", "medium": "yellow", "low": "cyan", "info": "green"}
     for f in rep["findings"]:
-        tab.add_row(f"[{colours[f['severity']]}]{f['severity']}[/]", f["id"], f.get("gateway") or "-",
-                    str(f["calls"]), f["title"])
+        tab.add_row(
+            f"[{colours[f['severity']]}]{f['severity']}[/]",
+            f["id"],
+            f.get("gateway") or "-",
+            str(f["calls"]),
+            f["title"],
+        )
     con.print(tab)
     for f in rep["findings"]:
         con.print(f"\n[bold]{f['title']}[/] ({f['id']}, confidence {f['confidence']:.2f})")
@@ -206,6 +250,12 @@ def text(rep: dict[str, Any]) -> None:
     for col in ("side", "gateway", "calls", "ASR", "ACD s", "dropped"):
         gt.add_column(col)
     for g in rep["gateways"]:
-        gt.add_row(g["side"], g["gateway"], str(g["calls"]), f"{g['asr']:.1%}", str(g["acd_s"]),
-                   str(g["dropped"]))
+        gt.add_row(
+            g["side"],
+            g["gateway"],
+            str(g["calls"]),
+            f"{g['asr']:.1%}",
+            str(g["acd_s"]),
+            str(g["dropped"]),
+        )
     con.print(gt)

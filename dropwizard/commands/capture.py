@@ -113,7 +113,7 @@ def render_text(data: dict[str, Any], *, ladders: bool) -> None:
             "PDD ms",
             "Talk s",
             "Ended by",
-            "Media caller→callee / callee→caller",
+            "Media caller→ / ←callee",
             "Findings",
         ):
             t.add_column(col, overflow="fold")
@@ -129,6 +129,8 @@ def render_text(data: dict[str, Any], *, ladders: bool) -> None:
                 if c["final_status"]
                 else ("(partial)" if c["partial"] else "-")
             )
+            if c["final_reason"]:
+                final += f" ({_short(c['final_reason'], 18)})"
             t.add_row(
                 _short(c["call_id"], 28),
                 _short(c["from"], 22),

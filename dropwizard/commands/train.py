@@ -31,6 +31,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--transcript", metavar="FILE", help="write the session transcript here")
     p.add_argument("--trainee", metavar="NAME", help="trainee name for the report")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    p.add_argument(
+        "--glossary",
+        nargs="?",
+        const="",
+        metavar="WORDS",
+        help="print the glossary (Q.850, SIP, RFC 4028, conntrack, NAT, VOS3000), or the "
+        "entries matching WORDS",
+    )
 
 
 def _config() -> Any:
@@ -40,9 +48,16 @@ def _config() -> Any:
 
 
 def _list(config: Any, fmt: str) -> int:
-    from dropwizard.training.scenario import list_scenarios
+    from dropwizard.training.scenario import list_scenarios, scenario_dirs, search_dirs
 
     scenarios = list_scenarios(config)
+    broken = len(scenario_dirs(search_dirs(config))) - len(scenarios)
+    if broken:
+        print(
+            f"dropwizard: {broken} scenario(s) have problems and are not listed; "
+            "run 'dropwizard flows check' to see them",
+            file=sys.stderr,
+        )
     if fmt == "json":
         rows = [
             {"id": s.id, "difficulty": s.difficulty, "title": s.title, "flow": s.flow}
@@ -174,7 +189,36 @@ def _headless(args: argparse.Namespace, config: Any) -> int:
     return 0
 
 
+def _glossary(words: str, fmt: str) -> int:
+    import textwrap
+
+    from dropwizard.training import glossary
+
+    found = glossary.search(words)
+    if fmt == "json":
+        rows = [
+            {"term": e.term, "category": e.category, "text": e.text, "reference": e.reference}
+            for e in found
+        ]
+        print(json.dumps({"glossary": rows}, indent=2, ensure_ascii=False))
+        return 0
+    if not found:
+        print(f"no glossary entry mentions {words!r}")
+        return 0
+    category = None
+    for e in found:
+        if not words and e.category != category:
+            category = e.category
+            print(f"\n== {e.category_title}")
+        print(f"\n{e.term}")
+        print(textwrap.fill(e.text, 96, initial_indent="  ", subsequent_indent="  "))
+        print(f"  Reference: {e.reference}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.glossary is not None:
+        return _glossary(args.glossary, args.format)
     config = _config()
     if not args.scenario:
         return _list(config, args.format)

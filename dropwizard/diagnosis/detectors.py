@@ -27,8 +27,13 @@ REJECT_CLASSES: dict[str, frozenset[int]] = {
     "408": frozenset({408}),
 }
 """Rejection classes tracked per provider gateway (SIP statuses; -80 is VOS 'unreachable')."""
-CLASS_CAUSES = {"503": "503/34/38/41", "487": "487", "486": "486/17", "480": "480/18",
-                "408": "408/102"}
+CLASS_CAUSES = {
+    "503": "503/34/38/41",
+    "487": "487",
+    "486": "486/17",
+    "480": "480/18",
+    "408": "408/102",
+}
 
 
 def session_expires_for(timer_s: int) -> tuple[int, str]:
@@ -110,13 +115,24 @@ def duration_candidates(s: Summary) -> list[Candidate]:
         narrow = tuple(sp.at for sp, (k, _) in zip(spikes, kinds, strict=True) if k != "band")
         b = find_band(Hist(counts, without=narrow) if narrow else h)
         if b is not None:
-            out.append(Candidate(_band_kind(b, side), b.start, side, gw, b.excess, b.calls,
-                                 b.excess / answered, b))
+            out.append(
+                Candidate(
+                    _band_kind(b, side),
+                    b.start,
+                    side,
+                    gw,
+                    b.excess,
+                    b.calls,
+                    b.excess / answered,
+                    b,
+                )
+            )
         for sp, (kind, value) in zip(spikes, kinds, strict=True):
             inside = b is not None and b.start - 1 <= sp.at <= b.end and sp.calls < b.calls
             if kind != "band" and not inside:
-                out.append(Candidate(kind, value, side, gw, sp.excess, sp.calls,
-                                     sp.excess / answered, sp))
+                out.append(
+                    Candidate(kind, value, side, gw, sp.excess, sp.calls, sp.excess / answered, sp)
+                )
     return out
 
 
@@ -171,7 +187,9 @@ def _duration_finding(c: Candidate, s: Summary, fixes: Any) -> Finding:
             f"±1 s of {sp.at} s after answer, against {sp.expected:.1f} expected from the "
             f"neighbouring durations ({_pct(c.share)} of its answered calls)."
         )
-        data.update({"spike_s": c.value, "spike_calls": sp.calls, "expected": round(sp.expected, 2)})
+        data.update(
+            {"spike_s": c.value, "spike_calls": sp.calls, "expected": round(sp.expected, 2)}
+        )
     else:
         b = c.detail
         ev.append(
@@ -244,8 +262,16 @@ def _duration_finding(c: Candidate, s: Summary, fixes: Any) -> Finding:
         )
         title = f"NAT keepalive loss: drops from {c.value} s after answer"
     return Finding(
-        id=fid, title=title, severity=sev, confidence=round(conf, 2), gateway=gw, side=side,
-        calls=c.excess, evidence=ev, recommendations=recommendations(fid, fixes), data=data,
+        id=fid,
+        title=title,
+        severity=sev,
+        confidence=round(conf, 2),
+        gateway=gw,
+        side=side,
+        calls=c.excess,
+        evidence=ev,
+        recommendations=recommendations(fid, fixes),
+        data=data,
     )
 
 
@@ -272,7 +298,9 @@ class Burst:
 
 def provider_series(prof: Profile) -> dict[str, dict[int, dict[str, int]]]:
     """gateway -> bucket -> {"attempts": n, class: rejected, "487_caller": n}"""
-    out: dict[str, dict[int, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    out: dict[str, dict[int, dict[str, int]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(int))
+    )
     for (gw, bucket, status, dir487), n in prof.timeline.items():
         if not gw or bucket is None:
             continue
@@ -297,7 +325,9 @@ def find_bursts(prof: Profile) -> list[Burst]:
             R = sum(series[b][k] for b in buckets)
             if A < 20 or R < 5:
                 continue
-            rates = [series[b][k] / series[b]["attempts"] for b in buckets if series[b]["attempts"] >= 5]
+            rates = [
+                series[b][k] / series[b]["attempts"] for b in buckets if series[b]["attempts"] >= 5
+            ]
             base = median(rates) if len(rates) >= 6 else R / A
             base = max(base, 0.2 * R / A, 0.002)
             flagged = []
@@ -316,8 +346,18 @@ def find_bursts(prof: Profile) -> list[Burst]:
                 r = sum(series[b][k] for b in range(run[0], run[-1] + 1) if b in series)
                 z = _z(r, a, base)
                 if z >= 5 and r - a * base >= 10:
-                    bursts.append(Burst(gw, k, run[0] * prof.bucket_ms, (run[-1] + 1) * prof.bucket_ms,
-                                        r, a, base, z))
+                    bursts.append(
+                        Burst(
+                            gw,
+                            k,
+                            run[0] * prof.bucket_ms,
+                            (run[-1] + 1) * prof.bucket_ms,
+                            r,
+                            a,
+                            base,
+                            z,
+                        )
+                    )
     bursts.sort(key=lambda b: -b.excess)
     return bursts
 
@@ -343,15 +383,30 @@ def chronic_rejections(prof: Profile) -> list[dict[str, Any]]:
             r = t[k] - (t["487_caller"] if k == "487" else 0)
             peers = [
                 (p[k] - (p["487_caller"] if k == "487" else 0)) / p["attempts"]
-                for g, p in totals.items() if g != gw and p["attempts"] >= 20
+                for g, p in totals.items()
+                if g != gw and p["attempts"] >= 20
             ]
             if a < 50 or not peers:
                 continue
             peer = median(peers)
             rate = r / a
-            if r >= 20 and rate >= 0.05 and rate >= 3 * peer + 0.02 and _z(r, a, max(peer, 0.002)) >= 5:
-                out.append({"gateway": gw, "class": k, "rejected": r, "attempts": a, "rate": rate,
-                            "peer_rate": peer, "caller_cancels": t["487_caller"]})
+            if (
+                r >= 20
+                and rate >= 0.05
+                and rate >= 3 * peer + 0.02
+                and _z(r, a, max(peer, 0.002)) >= 5
+            ):
+                out.append(
+                    {
+                        "gateway": gw,
+                        "class": k,
+                        "rejected": r,
+                        "attempts": a,
+                        "rate": rate,
+                        "peer_rate": peer,
+                        "caller_cancels": t["487_caller"],
+                    }
+                )
     return out
 
 
@@ -363,28 +418,43 @@ def provider_findings(prof: Profile, s: Summary, fixes: Any) -> list[Finding]:
             continue
         seen.add((b.gateway, b.klass))
         g = s.gateway("callee", b.gateway)
-        sev = (Severity.HIGH if b.excess >= 50 and b.rate - b.baseline >= 0.25
-               else Severity.MEDIUM if b.excess >= 15 and b.rate - b.baseline >= 0.1
-               else Severity.LOW)
+        sev = (
+            Severity.HIGH
+            if b.excess >= 50 and b.rate - b.baseline >= 0.25
+            else Severity.MEDIUM
+            if b.excess >= 15 and b.rate - b.baseline >= 0.1
+            else Severity.LOW
+        )
         window = {"start": iso_ms(b.start_ms), "end": iso_ms(b.end_ms)}
-        out.append(Finding(
-            id="provider_rejection",
-            title=f"{b.gateway}: burst of {CLASS_CAUSES[b.klass]} rejections",
-            severity=sev, confidence=round(min(0.95, 0.55 + b.z / 50), 2), gateway=b.gateway,
-            side="callee", calls=b.excess,
-            evidence=[
-                f"From {window['start']} to {window['end']} provider gateway {b.gateway} rejected "
-                f"{b.rejected} of {b.attempts} attempts ({_pct(b.rate)}) with "
-                f"{CLASS_CAUSES[b.klass]}, against its own baseline of {_pct(b.baseline)}.",
-                f"That is about {b.excess} rejections above baseline; outside the window the "
-                "gateway behaves normally, so the provider had a capacity or outage episode.",
-            ],
-            recommendations=recommendations("provider_rejection", fixes),
-            data={"status": b.klass, "window": window, "baseline_rate": round(b.baseline, 4),
-                  "burst_rate": round(b.rate, 4), "rejected": b.rejected, "attempts": b.attempts,
-                  "share": round(b.excess / g.calls, 4) if g.calls else 0.0,
-                  "pdd_p50_ms": pdd_p50(prof, b.gateway)},
-        ))
+        out.append(
+            Finding(
+                id="provider_rejection",
+                title=f"{b.gateway}: burst of {CLASS_CAUSES[b.klass]} rejections",
+                severity=sev,
+                confidence=round(min(0.95, 0.55 + b.z / 50), 2),
+                gateway=b.gateway,
+                side="callee",
+                calls=b.excess,
+                evidence=[
+                    f"From {window['start']} to {window['end']} provider gateway {b.gateway} rejected "
+                    f"{b.rejected} of {b.attempts} attempts ({_pct(b.rate)}) with "
+                    f"{CLASS_CAUSES[b.klass]}, against its own baseline of {_pct(b.baseline)}.",
+                    f"That is about {b.excess} rejections above baseline; outside the window the "
+                    "gateway behaves normally, so the provider had a capacity or outage episode.",
+                ],
+                recommendations=recommendations("provider_rejection", fixes),
+                data={
+                    "status": b.klass,
+                    "window": window,
+                    "baseline_rate": round(b.baseline, 4),
+                    "burst_rate": round(b.rate, 4),
+                    "rejected": b.rejected,
+                    "attempts": b.attempts,
+                    "share": round(b.excess / g.calls, 4) if g.calls else 0.0,
+                    "pdd_p50_ms": pdd_p50(prof, b.gateway),
+                },
+            )
+        )
     for c in chronic_rejections(prof):
         if (c["gateway"], c["class"]) in seen:
             continue
@@ -403,16 +473,29 @@ def provider_findings(prof: Profile, s: Summary, fixes: Any) -> list[Finding]:
                 f"cancels are excluded): the switch CANCELled the attempts itself, typically a PDD "
                 f"or ring timeout (median PDD {pdd} ms) or a failover to the next gateway."
             )
-        out.append(Finding(
-            id="provider_rejection",
-            title=f"{c['gateway']}: {CLASS_CAUSES[c['class']]} rejections far above its peers",
-            severity=sev, confidence=0.7, gateway=c["gateway"], side="callee", calls=excess,
-            evidence=ev, recommendations=recommendations("provider_rejection", fixes),
-            data={"status": c["class"], "rate": round(c["rate"], 4),
-                  "peer_rate": round(c["peer_rate"], 4), "rejected": c["rejected"],
-                  "attempts": c["attempts"], "share": round(c["rejected"] / c["attempts"], 4),
-                  "pdd_p50_ms": pdd, "window": None},
-        ))
+        out.append(
+            Finding(
+                id="provider_rejection",
+                title=f"{c['gateway']}: {CLASS_CAUSES[c['class']]} rejections far above its peers",
+                severity=sev,
+                confidence=0.7,
+                gateway=c["gateway"],
+                side="callee",
+                calls=excess,
+                evidence=ev,
+                recommendations=recommendations("provider_rejection", fixes),
+                data={
+                    "status": c["class"],
+                    "rate": round(c["rate"], 4),
+                    "peer_rate": round(c["peer_rate"], 4),
+                    "rejected": c["rejected"],
+                    "attempts": c["attempts"],
+                    "share": round(c["rejected"] / c["attempts"], 4),
+                    "pdd_p50_ms": pdd,
+                    "window": None,
+                },
+            )
+        )
     return out
 
 
@@ -429,21 +512,30 @@ def failover_findings(prof: Profile, s: Summary, fixes: Any) -> list[Finding]:
         sev = _severity(m, share)
         if m < 5:
             continue
-        out.append(Finding(
-            id="failover_switch",
-            title=f"Mid-call gateway switches away from {gw}",
-            severity=sev, confidence=0.75, gateway=gw, side="callee", calls=m,
-            evidence=[
-                f"{m} answered calls on {gw} were ended by the switch and the same call "
-                f"(flownofirst) was retried on another provider gateway within seconds "
-                f"({_pct(share)} of its answered calls).",
-                "A B2BUA cannot move an answered call: the first leg is torn down (BYE, often "
-                "labelled 41) and the caller hears a drop; check the switchAllow* failover settings.",
-            ],
-            recommendations=recommendations("failover_switch", fixes),
-            data={"midcall_switches": m, "share": round(m / g.calls, 4) if g.calls else 0.0,
-                  "answered_share": round(share, 4)},
-        ))
+        out.append(
+            Finding(
+                id="failover_switch",
+                title=f"Mid-call gateway switches away from {gw}",
+                severity=sev,
+                confidence=0.75,
+                gateway=gw,
+                side="callee",
+                calls=m,
+                evidence=[
+                    f"{m} answered calls on {gw} were ended by the switch and the same call "
+                    f"(flownofirst) was retried on another provider gateway within seconds "
+                    f"({_pct(share)} of its answered calls).",
+                    "A B2BUA cannot move an answered call: the first leg is torn down (BYE, often "
+                    "labelled 41) and the caller hears a drop; check the switchAllow* failover settings.",
+                ],
+                recommendations=recommendations("failover_switch", fixes),
+                data={
+                    "midcall_switches": m,
+                    "share": round(m / g.calls, 4) if g.calls else 0.0,
+                    "answered_share": round(share, 4),
+                },
+            )
+        )
     return out
 
 
@@ -453,8 +545,11 @@ def normal_finding(s: Summary, fixes: Any) -> Finding | None:
     normal = s.causes_answered.get(16, 0) + s.causes_answered.get(31, 0)
     share = normal / s.answered
     return Finding(
-        id="normal_clearing", title="Normal clearing dominates answered calls",
-        severity=Severity.INFO, confidence=round(min(0.95, share), 2), calls=normal,
+        id="normal_clearing",
+        title="Normal clearing dominates answered calls",
+        severity=Severity.INFO,
+        confidence=round(min(0.95, share), 2),
+        calls=normal,
         evidence=[
             f"{normal} of {s.answered} answered calls ({_pct(share)}) ended with Q.850 16/31 "
             f"normal clearing; {s.dropped} ({_pct(s.dropped / s.answered)}) were ended by the "

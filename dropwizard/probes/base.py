@@ -96,6 +96,7 @@ class ProbeConfig:
     flood_seconds: float = 5.0
     flood_pps: float = 50.0
     capture_dir: str | None = None
+    keep_flood_capture: bool = False
 
     @classmethod
     def from_section(cls, section: Mapping[str, Any] | None) -> ProbeConfig:
@@ -132,6 +133,8 @@ class ProbeConfig:
         for key in ("softswitch_conf", "database", "interface", "capture_dir"):
             if s.get(key) is not None:
                 setattr(cfg, key, str(s[key]))
+        if s.get("keep_flood_capture") is not None:
+            cfg.keep_flood_capture = bool(s["keep_flood_capture"])
         cfg.config_files = _strs(s, "config_files", tuple(cfg.config_files))
         if cfg.softswitch_conf not in cfg.config_files:
             cfg.config_files.insert(0, cfg.softswitch_conf)

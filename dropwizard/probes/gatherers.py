@@ -124,6 +124,8 @@ def run_probe(
 def _gatherer(name: str) -> Any:
     def gather(ctx: GatherContext, params: Mapping[str, Any]) -> Evidence:
         merged = {k: ctx.params.get(k) for k in PARAM_KEYS if ctx.params.get(k) is not None}
+        if ctx.capture_path and PROBES[name].live and name != "sip_options":
+            merged["capture_file"] = ctx.capture_path
         merged.update({k: v for k, v in params.items() if v is not None})
         return run_probe(
             name,

@@ -10,18 +10,20 @@ from dropwizard.probes.validate import parse_port_range
 from dropwizard.probes.vos_config import rtp_range
 
 
+def local_port(line: str) -> int | None:
+    """The local port of one /proc/net/udp(6) socket line."""
+    f = line.split()
+    if len(f) < 3 or ":" not in f[1]:
+        return None
+    try:
+        return int(f[1].rsplit(":", 1)[1], 16)
+    except ValueError:
+        return None
+
+
 def udp_local_ports(text: str) -> list[int]:
     """Local ports of the sockets in a /proc/net/udp or udp6 table."""
-    ports: list[int] = []
-    for line in text.splitlines()[1:]:
-        f = line.split()
-        if len(f) < 3 or ":" not in f[1]:
-            continue
-        try:
-            ports.append(int(f[1].rsplit(":", 1)[1], 16))
-        except ValueError:
-            continue
-    return ports
+    return [p for p in (local_port(ln) for ln in text.splitlines()[1:]) if p is not None]
 
 
 def probe(pc: ProbeContext) -> Result:
@@ -33,16 +35,20 @@ def probe(pc: ProbeContext) -> Result:
         (lo, hi), origin = rtp_range(host, pc.config)
     ports: set[int] = set()
     read: list[str] = []
+    raw: list[str] = []
     sockets = 0
     for path in ("/proc/net/udp", "/proc/net/udp6"):
         text = host.try_read(path, 64 * 1024 * 1024)
         if text is None:
             continue
         read.append(path)
-        for p in udp_local_ports(text):
-            if lo <= p <= hi:
+        for line in text.splitlines()[1:]:
+            port = local_port(line)
+            if port is not None and lo <= port <= hi:
                 sockets += 1
-                ports.add(p)
+                ports.add(port)
+                if len(raw) < 200:
+                    raw.append(f"{path}: {line.strip()}")
     if not read:
         return Result(Status.SKIPPED, "no /proc/net/udp on this host: cannot count sockets")
     size = hi - lo + 1
@@ -61,6 +67,7 @@ def probe(pc: ProbeContext) -> Result:
             summary + ": the RTP range is nearly exhausted, new calls get no media port",
             facts=facts,
             data=data,
+            raw="\n".join(raw),
             advice=[
                 "Widen the RTP port range in the VOS3000 media settings, check for leaked media "
                 "sessions (mbx3000d restart frees them) and for other services bound in the range.",
@@ -68,4 +75,4 @@ def probe(pc: ProbeContext) -> Result:
             ],
         )
     status = Status.WARN if share >= pc.config.rtp_usage_share / 2 else Status.OK
-    return Result(status, summary, facts=facts, data=data)
+    return Result(status, summary, facts=facts, data=data, raw="\n".join(raw))

@@ -144,6 +144,7 @@ def probe(pc: ProbeContext) -> Result:
         matches = [p for p in procs if matches_service(p, name, comms)]
         if matches:
             st.pids = sorted(p.pid for p in matches)[:10]
+            raw += [f"{p.pid} {p.comm}: {p.cmdline[:200]}" for p in matches[:10]]
             if st.manager != "systemd":
                 st.running = True
                 st.state = st.state or "running"

@@ -7,7 +7,7 @@ from typing import Any
 from dropwizard.evidence import Status
 from dropwizard.probes.base import ProbeContext, Result
 from dropwizard.probes.sip_capture import SIP_SNAPLEN, ports_for, sip_filter
-from dropwizard.probes.tcpdump import analyse, obtain, seconds_param
+from dropwizard.probes.tcpdump import analyse, discard, obtain, seconds_param
 
 
 def probe(pc: ProbeContext) -> Result:
@@ -20,6 +20,12 @@ def probe(pc: ProbeContext) -> Result:
         return got
     data: dict[str, Any] = {**got.data, "filter": bpf, "sip_ports_from": origin}
     res, why = analyse(got.path, stop_threshold=pc.config.rtp_stop_s, flood_pps=pc.config.flood_pps)
+    if res is not None and not got.data.get("given") and not pc.config.keep_flood_capture:
+        discard(got.path)
+        data["pcap"] = None
+        data["pcap_note"] = (
+            "deleted after counting (set [probes] keep_flood_capture = true to keep it)"
+        )
     if res is None:
         return Result(
             Status.WARN,
@@ -34,7 +40,7 @@ def probe(pc: ProbeContext) -> Result:
         else float(res.summary.get("duration_s") or 0)
     )
     packets = int(load.get("sip_packets") or 0)
-    pps = round(packets / window, 1) if window > 0 else float(load.get("sip_pps") or 0.0)
+    pps = round(packets / window, 2) if window > 0 else float(load.get("sip_pps") or 0.0)
     sources = load.get("sources") or []
     scanners = load.get("scanners") or []
     threshold = pc.config.flood_pps
@@ -42,6 +48,7 @@ def probe(pc: ProbeContext) -> Result:
     facts: dict[str, Any] = {"pps": pps, "flood": flood, "scanners": len(scanners)}
     if sources:
         facts["top_source"] = sources[0]["src"]
+    data["findings"] = [f.to_dict() for f in res.findings if f.id == "sip_flood"]
     data.update(
         {
             "sip_packets": packets,

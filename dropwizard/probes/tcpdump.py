@@ -193,6 +193,13 @@ def obtain(
     count: int | None = None,
 ) -> Obtained | Result:
     """Capture (after the checks) or take the pcap named by the `pcap` parameter."""
+    session_file = pc.param("capture_file")
+    if session_file:
+        if not os.path.isfile(str(session_file)):
+            raise InputError(f"capture {session_file!r}: no such file")
+        return Obtained(
+            path=str(session_file), data={"pcap": str(session_file), "given": True}, advice=[]
+        )
     given = pc.param("pcap")
     if given:
         local = pc.host.local_path(str(given))
@@ -214,3 +221,12 @@ def obtain(
         ended=cap.ended,
         raw=cap.run.raw(),
     )
+
+
+def discard(path: str) -> None:
+    """Delete a capture this probe made, and its private directory when it is empty."""
+    try:
+        os.unlink(path)
+        os.rmdir(os.path.dirname(path))
+    except OSError:
+        pass

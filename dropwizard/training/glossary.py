@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -64,17 +65,26 @@ def categories() -> list[tuple[str, str]]:
     return [(k, v) for k, v in CATEGORIES.items() if k in present]
 
 
+_TOKEN = re.compile(r"[\w.]+")
+
+
+def _tokens(text: str) -> list[str]:
+    return [t.strip(".") for t in _TOKEN.findall(text.lower())]
+
+
+def _matches(words: list[str], text: str) -> bool:
+    """Every word starts some token of the text (so `ack` finds ACK, not conntrack)."""
+    tokens = _tokens(text)
+    return all(any(t.startswith(w) for t in tokens) for w in words)
+
+
 def search(text: str) -> list[GlossaryEntry]:
-    """Entries whose term matches first, then those whose text mentions every word."""
-    words = text.lower().split()
+    """Entries whose term matches every word first, then those whose text does."""
+    words = _tokens(text)
     if not words:
         return entries()
-    in_term = [e for e in _load() if all(w in e.term.lower() for w in words)]
-    in_text = [
-        e
-        for e in _load()
-        if e not in in_term and all(w in (e.term + " " + e.text).lower() for w in words)
-    ]
+    in_term = [e for e in _load() if _matches(words, e.term)]
+    in_text = [e for e in _load() if e not in in_term and _matches(words, e.term + " " + e.text)]
     return in_term + in_text
 
 

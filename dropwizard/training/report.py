@@ -41,6 +41,8 @@ class DecisionRecord:
     proposal_reason: str = ""
     attempts: list[Attempt] = field(default_factory=list)
     hints: list[str] = field(default_factory=list)
+    timeline: list[Attempt | str] = field(default_factory=list)
+    """Attempts and hints (text) in the order they happened."""
 
 
 def _cell(value: Any) -> str:
@@ -114,10 +116,16 @@ def render(
             out.append("")
         else:
             out += ["Evidence shown: none (a question for the operator).", ""]
-        for n, a in enumerate(rec.attempts, 1):
-            out.append(f"- Attempt {n}: `{a.option}` ({a.label}): **{_mark(a.correct)}**. {a.why}")
-        for h in rec.hints:
-            out.append(f"- Hint taken: {h}")
+        n = 0
+        for item in rec.timeline or [*rec.hints, *rec.attempts]:
+            if isinstance(item, str):
+                out.append(f"- Hint taken: {item}")
+                continue
+            n += 1
+            out.append(
+                f"- Attempt {n}: `{item.option}` ({item.label}): **{_mark(item.correct)}**. "
+                f"{item.why}"
+            )
         if rec.proposal:
             reason = f": {rec.proposal_reason}" if rec.proposal_reason else ""
             out.append(f"- Evidence supported: `{rec.proposal}` ({rec.proposal_label}){reason}")

@@ -24,7 +24,7 @@ from typing import Any
 
 from dropwizard.errors import InputError
 from dropwizard.evidence import Evidence, utc_now_iso
-from dropwizard.scope import Scope
+from dropwizard.scope import CALL_WINDOW, Scope
 from dropwizard.training import glossary
 from dropwizard.training.report import Attempt, DecisionRecord, EvidenceShown, render
 from dropwizard.training.scenario import Scenario
@@ -52,16 +52,26 @@ class Judgement:
     supported_option: str | None
     supported_label: str | None
     why: str
-    """In the node's own words: the proposal's reason, then the node's explain text."""
+    """In the node's own words: the reason its `because` text gives for the supported option."""
     points: int
     """Points this decision is worth as it stands (0 while it is wrong)."""
     next_node: str | None = None
     explain: str = ""
+    """The node's `explain` text (what the step teaches)."""
 
 
 def scenario_scope(sc: Scenario) -> Scope:
     """The scenario's scope with the dataset's day filled in where it gives no times."""
     s = sc.scope
+    if s.kind == "call" and s.at is not None:
+        return Scope(
+            kind="call",
+            number=s.number,
+            at=s.at,
+            since=s.since or s.at - CALL_WINDOW,
+            until=s.until or s.at + CALL_WINDOW,
+            gateway=s.gateway,
+        )
     day = date.fromisoformat(sc.dataset.day)
     start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
     return Scope(
@@ -236,7 +246,9 @@ class TrainingRun:
         expected = rec.decision.expected
         correct = None if expected is None else option_id == expected
         why = self._why(node, visit, correct)
-        rec.attempts.append(Attempt(option_id, opt.label, correct, why))
+        attempt = Attempt(option_id, opt.label, correct, why)
+        rec.attempts.append(attempt)
+        rec.timeline.append(attempt)
         self._reveal(visit, node)
         self.engine.choose(option_id, by=by)
         self._current = None
@@ -294,6 +306,7 @@ class TrainingRun:
         visit.hint_index += 1
         visit.record.decision.hints += 1
         visit.record.hints.append(text)
+        visit.record.timeline.append(text)
         if self.emit is not None:
             self.emit("hint", {"node": node.id, "text": text})
         return text

@@ -31,8 +31,9 @@ The ticket is plain text wrapped at 72 columns: headline, scope, diagnosis, key 
 fail records, records with samples, the findings' evidence sentences; up to 5 sample calls each,
 with call id and UTC time), fixes (labelled FIX / WORKAROUND / CHECK), what was checked, the path
 taken, notes, and who prepared it when. Menu paths and commands are never wrapped: each stands
-whole on its own indented line, even past column 72, so it can be copied as it is. Markdown holds
-the same content with headings, tables and a numbered path.
+whole on its own indented line, even past column 72, so it can be copied as it is; likewise a
+single word longer than a line (a long Call-ID or URL) is kept whole. Markdown holds the same
+content with headings, tables and a numbered path.
 """
 
 from __future__ import annotations
@@ -137,7 +138,8 @@ def _rank(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
     def key(e: dict[str, Any]) -> tuple[Any, ...]:
         sev = e.get("severity")
-        rank = Severity(sev).rank if sev in {s.value for s in Severity} else -1
+        known = isinstance(sev, str) and sev in {s.value for s in Severity}
+        rank = Severity(sev).rank if known else -1
         conf = e.get("confidence")
         conf = conf if isinstance(conf, (int, float)) and not isinstance(conf, bool) else 0
         calls = e.get("calls")
@@ -444,17 +446,28 @@ def prepared_by(report: Mapping[str, Any]) -> str:
 
 
 def key_evidence(report: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
-    """(sentence, sample lines) pairs: notable evidence records, then finding sentences."""
+    """(sentence, sample lines) pairs: notable evidence records, then finding sentences.
+
+    A sample call already listed is not repeated.
+    """
     out: list[tuple[str, list[str]]] = []
+    shown: set[str] = set()
+
+    def fresh(samples: list[Any]) -> list[str]:
+        lines = [sample_text(s) for s in samples]
+        lines = [x for x in dict.fromkeys(lines) if x not in shown]
+        shown.update(lines)
+        return lines
+
     for ev in report.get("evidence") or []:
         samples = samples_of(ev.get("data"))
         if ev.get("status") in KEY_STATUSES or samples:
             sentence = f"{ev.get('name')} [{str(ev.get('status')).upper()}]: {ev.get('summary')}"
-            out.append((sentence, [sample_text(s) for s in samples]))
+            out.append((sentence, fresh(samples)))
     for f in report.get("findings") or []:
         title = f.get("title") or f.get("id")
         sentences = [s for s in _list(f.get("evidence")) if isinstance(s, str)]
-        samples = [sample_text(s) for s in samples_of(f.get("data"))]
+        samples = fresh(samples_of(f.get("data")))
         for i, s in enumerate(sentences):
             out.append((f"{title}: {s}", samples if i == len(sentences) - 1 else []))
         if samples and not sentences:
@@ -503,10 +516,8 @@ def decision_parts(
     ov = step.get("override")
     override = None
     if ov:
-        override = (
-            f"OVERRIDE: proposed {ov.get('proposed') if ov.get('proposed') is not None else 'nothing'}"
-            f", operator chose {ov.get('chosen')}"
-        )
+        proposed = ov.get("proposed") if ov.get("proposed") is not None else "nothing"
+        override = f"OVERRIDE: proposed {proposed}, operator chose {ov.get('chosen')}"
         if ov.get("reason"):
             override += f'. Reason: "{ov["reason"]}"'
     return proposal, choice, facts_text, override
@@ -692,14 +703,15 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         out.append("No fault found on the path taken.")
     else:
         out += [
-            "| # | Finding | Severity | Confidence | Calls | Gateway | Side |",
-            "|---|---|---|---|---|---|---|",
+            "| # | Finding | Severity | Confidence | Calls | Gateway | Side | Category |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for f in findings:
+            category = _map(f.get("data")).get("category") or "-"
             out.append(
                 f"| {f.get('rank')} | {md(f.get('title') or f.get('id'))} ({code(f.get('id'))}) "
-                f"| {md(f.get('severity'))} | {pct(f.get('confidence'))} | {f.get('calls', 0)} "
-                f"| {md(f.get('gateway') or '-')} | {md(f.get('side') or '-')} |"
+                f"| {md(f.get('severity'))} | {pct(f.get('confidence'))} | {md(f.get('calls', 0))} "
+                f"| {md(f.get('gateway') or '-')} | {md(f.get('side') or '-')} | {md(category)} |"
             )
         for f in findings:
             m = measured(f)

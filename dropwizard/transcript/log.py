@@ -47,6 +47,9 @@ DIR_MODE = 0o700
 
 Clock = Callable[[], datetime]
 
+_LINE_BREAKS = (("\u2028", "\\u2028"), ("\u2029", "\\u2029"), ("\x85", "\\u0085"))
+"""Characters json.dumps leaves raw that some readers take as line ends (inside strings only)."""
+
 
 def format_ts(dt: datetime) -> str:
     """UTC ISO 8601 with milliseconds and a trailing Z: `2026-11-28T14:05:00.123Z`."""
@@ -277,7 +280,10 @@ class TranscriptLog:
             event: dict[str, Any] = {"seq": self.seq + 1, "ts": format_ts(self._clock())}
             event["type"] = type
             event.update(scrub(fields))
-            line = (json.dumps(event, ensure_ascii=False) + "\n").encode("utf-8")
+            text = json.dumps(event, ensure_ascii=False)
+            for ch, esc in _LINE_BREAKS:
+                text = text.replace(ch, esc)
+            line = (text + "\n").encode("utf-8")
             self._write(line)
             self.seq += 1
         return event

@@ -256,3 +256,16 @@ def rtp_run(
         for i in range(n)
         if i not in lost
     ]
+
+
+def ipv6_fragments(
+    src: str, dst: str, nh: int, payload: bytes, ident: int, size: int = 504
+) -> list[bytes]:
+    """IPv6 fragments (fragment extension header 44) of one datagram."""
+    out = []
+    for off in range(0, len(payload), size):
+        piece = payload[off : off + size]
+        more = 1 if off + size < len(payload) else 0
+        frag = struct.pack(">BBHI", nh, 0, off | more, ident)
+        out.append(ipv6(src, dst, 44, frag + piece))
+    return out

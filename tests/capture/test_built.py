@@ -21,6 +21,7 @@ from .pcapbuild import (
     ipv4,
     ipv4_fragments,
     ipv6,
+    ipv6_fragments,
     link,
     rtp_run,
     sip,
@@ -72,6 +73,7 @@ def check_call(r, talk: int = 150) -> None:
     assert c["final_status"] == 200 and c["pdd_ms"] == pytest.approx(200, abs=1)
     assert c["bye"]["by"] == "caller" and c["bye"]["q850_cause"] == 16
     assert c["user_agents"] == {"caller": "built-caller", "callee": "built-callee"}
+    assert c["vias"]["caller"]["sent_by"] == "192.0.2.1:5060"
     dirs = {s["direction"]: s for s in c["streams"]}
     assert dirs["caller->callee"]["packets"] == talk and dirs["caller->callee"]["lost"] == 0
     assert dirs["callee->caller"]["packets"] == talk
@@ -302,3 +304,20 @@ def test_sip_on_odd_port_is_found(tmp_path: Path) -> None:
     write_pcap(str(p), LINK_RAW, pk)
     r = analyse_file(str(p))
     assert r.options[0]["target"] == f"{B4}:45678" and r.options[0]["sent"] == 1
+
+
+def test_ipv6_fragmented_invite(tmp_path: Path) -> None:
+    pk = call_ip(v6=True)
+    m = call_messages((A6, 40000), (B6, 50000), pad=1800)
+    frags = ipv6_fragments(A6, B6, 17, udp(5060, 5060, m["invite"]), ident=9)
+    assert len(frags) >= 4
+    pk = [(t, f) for t, f in pk if b"INVITE sip" not in f] + [
+        (T0 + k * 1e-4, f) for k, f in enumerate(frags)
+    ]
+    p = tmp_path / "v6frag.pcap"
+    write_pcap(
+        str(p), LINK_ETH, [(t, link(LINK_ETH, f)) for t, f in sorted(pk, key=lambda x: x[0])]
+    )
+    r = analyse_file(str(p))
+    check_call(r)
+    assert r.summary["ip_fragments_reassembled"] == 1

@@ -139,7 +139,21 @@ def test_private_sdp_behind_nat(tmp_path: Path) -> None:
     r = analyse_file(_write(tmp_path, pk))
     f = next(f for f in r.findings if f.id == "nat_keepalive_loss")
     assert r.calls[0]["call_id"] in f.data["call_ids"]
-    assert "192.168.1.10" in f.evidence[0]
+    assert "SDP names private 192.168.1.10:40000" in f.evidence[0]
+
+
+def test_private_contact_behind_nat(tmp_path: Path) -> None:
+    m = call_messages((A, 40000), (B, 50000))
+    m["invite"] = m["invite"].replace(
+        b"CSeq: 1 INVITE\r\n", b"CSeq: 1 INVITE\r\nContact: <sip:1001@10.20.30.40:5060>\r\n"
+    )
+    pk = _setup(m)
+    pk += _media(T0 + 1.1, 200, A, B, 40000, 50000, 1)
+    pk += [_sig(T0 + 6, A, B, m["bye"])]
+    r = analyse_file(_write(tmp_path, pk))
+    f = next(f for f in r.findings if f.id == "nat_keepalive_loss")
+    assert "Contact names private 10.20.30.40" in f.evidence[0]
+    assert "callee->caller missing" in f.evidence[0]
 
 
 def test_flood_and_scanner(tmp_path: Path) -> None:
@@ -164,3 +178,30 @@ def test_quiet_capture_has_no_flood(tmp_path: Path) -> None:
     m = call_messages((A, 40000), (B, 50000))
     r = analyse_file(_write(tmp_path, _setup(m)))
     assert r.facts["flood"] is False and r.findings == []
+
+
+def test_media_ports_reused_by_the_next_call(tmp_path: Path) -> None:
+    pk = []
+    for k, cid in enumerate(("first@x", "second@x")):
+        m = call_messages((A, 40000), (B, 50000), call_id=cid)
+        t0 = T0 + 20 * k
+        pk += [
+            _sig(t0, A, B, m["invite"]),
+            _sig(t0 + 0.5, B, A, m["ok"]),
+            _sig(t0 + 0.51, A, B, m["ack"]),
+        ]
+        # the same ports and even the same SSRC in both calls
+        pk += [
+            (t, ipv4(A, B, 17, udp(40000, 50000, x)))
+            for t, x in rtp_run(t0 + 1, 100 + 50 * k, 1, 0, 7)
+        ]
+        pk += [
+            (t, ipv4(B, A, 17, udp(50000, 40000, x)))
+            for t, x in rtp_run(t0 + 1, 100 + 50 * k, 1, 0, 8)
+        ]
+        pk += [_sig(t0 + 3.5 + k, A, B, m["bye"])]
+    r = analyse_file(_write(tmp_path, pk))
+    counts = {c["call_id"]: sorted(s["packets"] for s in c["streams"]) for c in r.calls}
+    assert counts == {"first@x": [100, 100], "second@x": [150, 150]}
+    assert r.orphan_streams == []
+    assert all(c["verdict"]["stopped"] is False for c in r.calls)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from .pcapbuild import LINK_ETH, LINK_SLL2, link, write_pcap, write_pcapng
 from .test_built import call_ip
 
 _DIR = Path(tempfile.mkdtemp(prefix="dwfuzz"))
+atexit.register(shutil.rmtree, _DIR, True)
 
 
 def _seed(kind: str) -> bytes:

@@ -10,6 +10,7 @@ from dropwizard.capture.sip import (
     parse_message,
     parse_reason,
     parse_session_expires,
+    parse_via,
     user_host,
 )
 
@@ -102,3 +103,13 @@ def test_sdp_hold_and_rtpmap() -> None:
     old_hold = parse_sdp(b"v=0\r\nc=IN IP4 0.0.0.0\r\nm=audio 4000 RTP/AVP 0\r\n")
     assert old_hold is not None and old_hold.direction == "inactive"
     assert parse_sdp(b"v=0\r\nm=video 1 RTP/AVP 96\r\n") is None
+
+
+def test_via() -> None:
+    v = parse_via("SIP/2.0/udp 10.0.0.5:5060;branch=z9hG4bK1;received=203.0.113.9;rport=40112")
+    assert v == {
+        "transport": "UDP",
+        "sent_by": "10.0.0.5:5060",
+        "received": "203.0.113.9",
+        "rport": "40112",
+    }

@@ -90,6 +90,7 @@ def test_normal_call_dialog_and_streams(normal_call) -> None:
     assert c["bye"]["q850_cause"] == 16 and c["bye"]["status"] == 200
     assert c["session_timer"]["session_expires_s"] == 90
     assert c["session_timer"]["refresher"] == "uac"
+    assert c["session_timer"]["timer_supported"] == {"caller": True, "callee": True}
     assert c["user_agents"] == {"caller": "dw-test-caller", "callee": "dw-test-callee"}
     by_dir = {s["direction"]: s for s in c["streams"]}
     assert by_dir["caller->callee"]["packets"] == sent_a
@@ -173,6 +174,8 @@ def test_rejections_and_cancel(bins: dict[str, str], tmp_path: Path) -> None:
     r = analyse_file(str(out))
     finals = sorted(c["final_status"] for c in r.calls)
     assert finals == [408, 480, 486, 487, 503, 503]
+    busy = next(c for c in r.calls if c["final_status"] == 486)
+    assert busy["final_reason"] == 'Q.850;cause=34;text="no circuit"'
     cancelled = next(c for c in r.calls if c["final_status"] == 487)
     assert cancelled["cancel"]["by"] == "caller"
     assert cancelled["cancel"]["reasons"][0]["protocol"] == "Q.850"

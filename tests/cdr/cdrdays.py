@@ -13,13 +13,21 @@ from dropwizard.cdr.duck import DuckSource
 
 DAY = date(2026, 11, 27)
 SCHEMA = Path(__file__).resolve().parents[2] / "dropwizard" / "cdr" / "vos3000-schema.sql"
-OLD_RENAME = {"callergatewayid": "callergatewayh323id", "calleegatewayid": "calleegatewayh323id",
-              "calleepdd": "pdd"}
+OLD_RENAME = {
+    "callergatewayid": "callergatewayh323id",
+    "calleegatewayid": "calleegatewayh323id",
+    "calleepdd": "pdd",
+}
 OLD_DROP = {"callerpdd", "sipreasonheader", "flownofirst"}
 
 
-def rows_for(seed: int, faults: Sequence[dict[str, Any]] = (), calls: int = 15000,
-             rename: dict[str, str] | None = None, day: date = DAY) -> list[tuple[Any, ...]]:
+def rows_for(
+    seed: int,
+    faults: Sequence[dict[str, Any]] = (),
+    calls: int = 15000,
+    rename: dict[str, str] | None = None,
+    day: date = DAY,
+) -> list[tuple[Any, ...]]:
     """A generated day; `rename` maps the generator's gateway names to others."""
     rows = generate_tuples(seed=seed, day=day, calls=calls, faults=list(faults))
     if not rename:
@@ -36,8 +44,10 @@ def rows_for(seed: int, faults: Sequence[dict[str, Any]] = (), calls: int = 1500
 
 def renamed(prefix: str) -> dict[str, str]:
     cust, prov = gateway_names()
-    return {**{c: f"{prefix}_in_{i}" for i, c in enumerate(cust)},
-            **{p: f"{prefix}-route-{i}" for i, p in enumerate(prov)}}
+    return {
+        **{c: f"{prefix}_in_{i}" for i, c in enumerate(cust)},
+        **{p: f"{prefix}-route-{i}" for i, p in enumerate(prov)},
+    }
 
 
 def duck(rows: Sequence[Sequence[Any]]) -> DuckSource:
@@ -51,16 +61,19 @@ def ddl(table: str, old: bool = False) -> str:
     if old:
         for a, b in OLD_RENAME.items():
             body = body.replace(f"`{a}`", f"`{b}`")
-        lines = [ln for ln in body.splitlines()
-                 if not any(f"`{c}`" in ln for c in OLD_DROP)]
+        lines = [ln for ln in body.splitlines() if not any(f"`{c}`" in ln for c in OLD_DROP)]
         body = "\n".join(lines)
-        body = re.sub(r"KEY `callergatewayid` \(`callergatewayh323id`\)",
-                      "KEY `cgw` (`callergatewayh323id`)", body)
+        body = re.sub(
+            r"KEY `callergatewayid` \(`callergatewayh323id`\)",
+            "KEY `cgw` (`callergatewayh323id`)",
+            body,
+        )
     return body
 
 
-def load_mysql(params: dict[str, Any], db: str, rows: Sequence[Sequence[Any]], table: str,
-               *, old: bool = False) -> None:
+def load_mysql(
+    params: dict[str, Any], db: str, rows: Sequence[Sequence[Any]], table: str, *, old: bool = False
+) -> None:
     import pymysql
 
     conn = pymysql.connect(database=db, autocommit=True, charset="utf8", **params)
@@ -70,10 +83,10 @@ def load_mysql(params: dict[str, Any], db: str, rows: Sequence[Sequence[Any]], t
     with conn.cursor() as cur:
         cur.execute(ddl(table, old))
         for i in range(0, len(rows), 2000):
-            chunk = [tuple(r[j] for j in idx) for r in rows[i:i + 2000]]
+            chunk = [tuple(r[j] for j in idx) for r in rows[i : i + 2000]]
             marks = "(" + ", ".join(["%s"] * len(cols)) + ")"
-            cur.execute(f"INSERT INTO `{table}` ({names}) VALUES "
-                        + ", ".join(cur.mogrify(marks, c) for c in chunk))
+            cur.execute(
+                f"INSERT INTO `{table}` ({names}) VALUES "
+                + ", ".join(cur.mogrify(marks, c) for c in chunk)
+            )
     conn.close()
-
-

@@ -9,4 +9,6 @@ import pytest
 
 @pytest.fixture
 def mysql_uri(mysql_server: dict[str, Any], mysql_db: str) -> str:
-    return f"mysql://{mysql_server['user']}@{mysql_server['host']}:{mysql_server['port']}/{mysql_db}"
+    return (
+        f"mysql://{mysql_server['user']}@{mysql_server['host']}:{mysql_server['port']}/{mysql_db}"
+    )

@@ -26,7 +26,9 @@ def write(path: Path, rows, header=GENERATED, encoding="utf-8") -> Path:
 
 
 def test_gbk_names_and_aliases(tmp_path: Path) -> None:
-    rows = rows_for(3, calls=1500, rename={"PRV-Orion-Premium": "上海电信-落地", "CUST-Globtel": "北京客户"})
+    rows = rows_for(
+        3, calls=1500, rename={"PRV-Orion-Premium": "上海电信-落地", "CUST-Globtel": "北京客户"}
+    )
     header = [h.upper() for h in GENERATED]
     header[GENERATED.index("stoptime")] = "Stop"
     header[GENERATED.index("callergatewayid")] = "Caller Gateway"
@@ -49,8 +51,8 @@ def test_gzip_and_same_totals_as_plain(tmp_path: Path) -> None:
 def test_malformed_rows_skipped_with_line_numbers(tmp_path: Path, capsys) -> None:
     rows = [list(r) for r in rows_for(5, calls=300)]
     hold = GENERATED.index("holdtime")
-    rows[9][hold] = "abc"          # line 11 (header is line 1)
-    rows[19] = rows[19][:5]        # line 21: too few fields
+    rows[9][hold] = "abc"  # line 11 (header is line 1)
+    rows[19] = rows[19][:5]  # line 21: too few fields
     rows[29] = [*rows[29], "x", "y"]  # line 31: too many fields
     path = write(tmp_path / "bad.csv", rows)
     src = DuckSource.from_csv(path)
@@ -71,12 +73,19 @@ def test_not_a_cdr_export(tmp_path: Path, capsys) -> None:
     assert main(["analyze", "--source", str(tmp_path / "missing.csv")]) == 2
 
 
-cell = st.one_of(st.integers(-5, 10**6).map(str), st.just(""),
-                 st.text(alphabet=st.characters(blacklist_characters="\r\n", blacklist_categories=("Cs",)),
-                         max_size=6))
+cell = st.one_of(
+    st.integers(-5, 10**6).map(str),
+    st.just(""),
+    st.text(
+        alphabet=st.characters(blacklist_characters="\r\n", blacklist_categories=("Cs",)),
+        max_size=6,
+    ),
+)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(st.lists(cell, min_size=1, max_size=len(GENERATED) + 2), min_size=0, max_size=12))
 def test_reader_never_crashes(tmp_path: Path, junk: list[list[str]]) -> None:
     good = [list(r) for r in rows_for(6, calls=20)]
@@ -87,7 +96,9 @@ def test_reader_never_crashes(tmp_path: Path, junk: list[list[str]]) -> None:
     assert src.rows >= len(good)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(st.lists(st.text(max_size=8), min_size=1, max_size=len(GENERATED) + 1), max_size=8))
 def test_arbitrary_text_never_raises_a_traceback(tmp_path: Path, junk: list[list[str]]) -> None:
     good = [list(r) for r in rows_for(6, calls=10)]

@@ -15,7 +15,9 @@ from dropwizard.diagnosis.finding import Finding
 CUST, PROV = gateway_names()
 
 
-def findings(seed: int, faults: list[dict[str, Any]], prefix: str = "gw") -> tuple[list[Finding], dict[str, str]]:
+def findings(
+    seed: int, faults: list[dict[str, Any]], prefix: str = "gw"
+) -> tuple[list[Finding], dict[str, str]]:
     names = renamed(prefix)
     rows = rows_for(seed, faults, rename=names)
     src = duck(rows)
@@ -35,12 +37,16 @@ def test_healthy_day_has_no_high_or_medium(seed: int) -> None:
 
 @pytest.mark.parametrize(
     ("seed", "gw", "params", "timer"),
-    [(11, 2, {"session_expires": 1200}, 1168), (12, 0, {"timer_s": 725}, 725),
-     (13, 3, {"session_expires": 600}, 568)],
+    [
+        (11, 2, {"session_expires": 1200}, 1168),
+        (12, 0, {"timer_s": 725}, 725),
+        (13, 3, {"session_expires": 600}, 568),
+    ],
 )
 def test_session_timer_any_value(seed: int, gw: int, params: dict, timer: int) -> None:
-    fs, names = findings(seed, [{"type": "session_timer", "gateway": PROV[gw], "params": params}],
-                         prefix=f"s{seed}")
+    fs, names = findings(
+        seed, [{"type": "session_timer", "gateway": PROV[gw], "params": params}], prefix=f"s{seed}"
+    )
     f = next(f for f in serious(fs) if f.id == "session_timer_expiry")
     assert f.gateway == names[PROV[gw]] and f.side == "callee"
     assert abs(f.data["timer_s"] - timer) <= 1
@@ -62,16 +68,21 @@ def test_ack_timeout_on_customer_gateway() -> None:
 
 
 def test_max_call_duration_round_value() -> None:
-    fs, names = findings(22, [{"type": "max_call_duration", "gateway": PROV[1],
-                               "params": {"value": 1500}}], "m")
+    fs, names = findings(
+        22, [{"type": "max_call_duration", "gateway": PROV[1], "params": {"value": 1500}}], "m"
+    )
     f = next(f for f in serious(fs) if f.id == "max_call_duration")
     assert f.data["value_s"] == 1500 and f.gateway == names[PROV[1]]
 
 
 @pytest.mark.parametrize(("seed", "timeout", "proxied"), [(31, 20, True), (32, 45, False)])
 def test_rtp_timeout_band_from_any_onset(seed: int, timeout: int, proxied: bool) -> None:
-    fault = {"type": "rtp_timeout", "gateway": CUST[0], "share": 0.08,
-             "params": {"timeout_s": timeout, "proxied": proxied}}
+    fault = {
+        "type": "rtp_timeout",
+        "gateway": CUST[0],
+        "share": 0.08,
+        "params": {"timeout_s": timeout, "proxied": proxied},
+    }
     fs, names = findings(seed, [fault], f"r{seed}")
     f = next(f for f in serious(fs) if f.id == "rtp_timeout")
     assert abs(f.data["band_start_s"] - timeout) <= 2
@@ -80,8 +91,12 @@ def test_rtp_timeout_band_from_any_onset(seed: int, timeout: int, proxied: bool)
 
 
 def test_provider_503_burst_window() -> None:
-    fault = {"type": "provider_503_burst", "gateway": PROV[2], "params": {"rate": 0.5},
-             "window": ("09:30", "10:20")}
+    fault = {
+        "type": "provider_503_burst",
+        "gateway": PROV[2],
+        "params": {"rate": 0.5},
+        "window": ("09:30", "10:20"),
+    }
     fs, names = findings(41, [fault], "p")
     f = next(f for f in serious(fs) if f.id == "provider_rejection")
     assert f.gateway == names[PROV[2]] and f.data["status"] == "503"
@@ -92,8 +107,18 @@ def test_provider_503_burst_window() -> None:
 
 
 def test_provider_487_pdd_cancels() -> None:
-    fs, names = findings(42, [{"type": "provider_487", "gateway": PROV[4], "share": 0.25,
-                               "params": {"pdd_timeout_s": 6}}], "c")
+    fs, names = findings(
+        42,
+        [
+            {
+                "type": "provider_487",
+                "gateway": PROV[4],
+                "share": 0.25,
+                "params": {"pdd_timeout_s": 6},
+            }
+        ],
+        "c",
+    )
     f = next(f for f in serious(fs) if f.id == "provider_rejection")
     assert f.gateway == names[PROV[4]] and f.data["status"] == "487"
 
@@ -105,11 +130,15 @@ def test_midcall_failover_chains() -> None:
 
 
 def test_firewall_and_nat_bands() -> None:
-    fs, names = findings(61, [{"type": "firewall_udp_timeout", "gateway": PROV[1],
-                               "params": {"timeout_s": 150}}], "w")
+    fs, names = findings(
+        61,
+        [{"type": "firewall_udp_timeout", "gateway": PROV[1], "params": {"timeout_s": 150}}],
+        "w",
+    )
     f = next(f for f in serious(fs) if f.id == "firewall_udp_timeout")
     assert f.gateway == names[PROV[1]] and abs(f.data["band_start_s"] - 150) <= 3
-    fs, names = findings(62, [{"type": "nat_keepalive", "gateway": CUST[2],
-                               "params": {"binding_s": 75}}], "n")
+    fs, names = findings(
+        62, [{"type": "nat_keepalive", "gateway": CUST[2], "params": {"binding_s": 75}}], "n"
+    )
     f = next(f for f in serious(fs) if f.id == "nat_keepalive_loss")
     assert f.gateway == names[CUST[2]] and abs(f.data["band_start_s"] - 75) <= 3

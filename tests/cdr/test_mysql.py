@@ -21,9 +21,15 @@ pytestmark = pytest.mark.mysql
 TABLE = f"e_cdr_{DAY:%Y%m%d}"
 PREV = f"e_cdr_{DAY - timedelta(days=1):%Y%m%d}"
 SINCE, UNTIL = "2026-11-27T00:00", "2026-11-28T01:00"
-FAULTS = [{"type": "session_timer", "gateway": "PRV-Vox-Backup", "params": {"timer_s": 1333}},
-          {"type": "provider_503_burst", "gateway": "PRV-Orion-Premium", "params": {"rate": 0.6},
-           "window": ("11:00", "12:00")}]
+FAULTS = [
+    {"type": "session_timer", "gateway": "PRV-Vox-Backup", "params": {"timer_s": 1333}},
+    {
+        "type": "provider_503_burst",
+        "gateway": "PRV-Orion-Premium",
+        "params": {"rate": 0.6},
+        "window": ("11:00", "12:00"),
+    },
+]
 
 
 def run_json(capsys, *argv: str) -> tuple[int, dict[str, Any] | None, str]:
@@ -36,7 +42,9 @@ def comparable(rep: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in rep.items() if k not in ("source", "notes")}
 
 
-def test_csv_and_mysql_give_the_same_json(mysql_server, mysql_db, mysql_uri, tmp_path, capsys) -> None:
+def test_csv_and_mysql_give_the_same_json(
+    mysql_server, mysql_db, mysql_uri, tmp_path, capsys
+) -> None:
     rows = rows_for(8, FAULTS, calls=12000)
     load_mysql(mysql_server, mysql_db, rows, TABLE)
     from test_csv import write
@@ -50,8 +58,17 @@ def test_csv_and_mysql_give_the_same_json(mysql_server, mysql_db, mysql_uri, tmp
     ids = {f["id"] for f in mysql_rep["findings"] if f["severity"] == "high"}
     assert {"session_timer_expiry", "provider_rejection"} <= ids
     # the same rows split over the day table, the day before and the bare e_cdr (duplicates)
-    code, rep, _ = run_json(capsys, "--source", mysql_uri, "--since", SINCE, "--until", UNTIL,
-                            "--gateway", "PRV-Vox-Backup")
+    code, rep, _ = run_json(
+        capsys,
+        "--source",
+        mysql_uri,
+        "--since",
+        SINCE,
+        "--until",
+        UNTIL,
+        "--gateway",
+        "PRV-Vox-Backup",
+    )
     assert code == 0 and rep["gateway"] == "PRV-Vox-Backup"
     assert 0 < rep["totals"]["calls"] < len(rows)
 
@@ -60,12 +77,15 @@ def test_day_before_and_bare_e_cdr_are_deduplicated(mysql_server, mysql_db, mysq
     rows = rows_for(9, calls=3000)
     late = rows[-200:]
     load_mysql(mysql_server, mysql_db, rows[:-200], TABLE)
-    load_mysql(mysql_server, mysql_db, late, PREV)          # late writes into yesterday's table
+    load_mysql(mysql_server, mysql_db, late, PREV)  # late writes into yesterday's table
     load_mysql(mysql_server, mysql_db, rows[:500] + late[:50], "e_cdr")  # duplicates in e_cdr
     src = open_source(mysql_uri)
     try:
-        scope = Scope(kind="window", since=Scope.for_call(f"1@{SINCE}").at,
-                      until=Scope.for_call(f"1@{UNTIL}").at)
+        scope = Scope(
+            kind="window",
+            since=Scope.for_call(f"1@{SINCE}").at,
+            until=Scope.for_call(f"1@{UNTIL}").at,
+        )
         a = analyse(src, scope)
         assert a.summary.calls == len(rows)
         assert sorted(a.profile.tables) == sorted([TABLE, PREV, "e_cdr"])
@@ -118,12 +138,20 @@ def test_wrong_password(mysql_server, mysql_db, monkeypatch, capsys) -> None:
 
 def test_empty_window_is_a_result(mysql_server, mysql_db, mysql_uri, capsys) -> None:
     load_mysql(mysql_server, mysql_db, rows_for(12, calls=500), TABLE)
-    code, rep, err = run_json(capsys, "--source", mysql_uri, "--since", "2026-11-27T03:00",
-                              "--until", "2026-11-27T03:00:01")
+    code, rep, err = run_json(
+        capsys,
+        "--source",
+        mysql_uri,
+        "--since",
+        "2026-11-27T03:00",
+        "--until",
+        "2026-11-27T03:00:01",
+    )
     assert code == 0 and rep["totals"] == {"calls": 0, "answered": 0, "failed": 0, "dropped": 0}
     assert rep["findings"] == [] and "no CDRs" in err
-    code, rep, err = run_json(capsys, "--source", mysql_uri, "--since", "2020-01-01",
-                              "--until", "2020-01-02")
+    code, rep, err = run_json(
+        capsys, "--source", mysql_uri, "--since", "2020-01-01", "--until", "2020-01-02"
+    )
     assert code == 0 and rep["totals"]["calls"] == 0 and "no CDR table covers" in err
 
 
@@ -132,8 +160,12 @@ def test_statement_over_its_limit_is_cut(mysql_server, mysql_db, mysql_uri) -> N
     load_mysql(mysql_server, mysql_db, rows, TABLE)
     src = MysqlSource(mysql_uri, max_seconds=1, prompt=False)
     try:
-        heavy = Stmt(f"SELECT COUNT(*) FROM {TABLE} a, {TABLE} b, {TABLE} c WHERE a.holdtime + "
-                     "b.holdtime + c.holdtime = -1", [], "cross join")
+        heavy = Stmt(
+            f"SELECT COUNT(*) FROM {TABLE} a, {TABLE} b, {TABLE} c WHERE a.holdtime + "
+            "b.holdtime + c.holdtime = -1",
+            [],
+            "cross join",
+        )
         with pytest.raises(QueryTimeout) as exc:
             src.execute(heavy)
         assert "cut after 1 s" in exc.value.message
@@ -149,10 +181,13 @@ def test_injection_through_gateway_and_call(mysql_server, mysql_db, mysql_uri, c
     rows = rows_for(14, calls=2000)
     load_mysql(mysql_server, mysql_db, rows, TABLE)
     for evil in ("x' OR '1'='1", "PRV-Orion-Premium' -- ", "\\' OR 1=1 #", "x`; DROP TABLE e_cdr"):
-        code, rep, _ = run_json(capsys, "--source", mysql_uri, "--since", SINCE, "--until", UNTIL,
-                                "--gateway", evil)
+        code, rep, _ = run_json(
+            capsys, "--source", mysql_uri, "--since", SINCE, "--until", UNTIL, "--gateway", evil
+        )
         assert code == 0 and rep["totals"]["calls"] == 0
-    code, _, err = run_json(capsys, "--source", mysql_uri, "--call", "1' OR '1'='1@2026-11-27T12:00")
+    code, _, err = run_json(
+        capsys, "--source", mysql_uri, "--call", "1' OR '1'='1@2026-11-27T12:00"
+    )
     assert code == 2 and "number" in err
     src = open_source(mysql_uri)
     try:
@@ -164,15 +199,21 @@ def test_injection_through_gateway_and_call(mysql_server, mysql_db, mysql_uri, c
 
 
 def test_single_call_lookup(mysql_server, mysql_db, mysql_uri, capsys) -> None:
-    rows = rows_for(15, [{"type": "midcall_failover", "gateway": "PRV-Zetta-Route2", "share": 0.3}],
-                    calls=3000)
+    rows = rows_for(
+        15, [{"type": "midcall_failover", "gateway": "PRV-Zetta-Route2", "share": 0.3}], calls=3000
+    )
     load_mysql(mysql_server, mysql_db, rows, TABLE)
     src = duck(rows)
     from dropwizard.cdr.demo import GENERATED
 
     ix = {c: i for i, c in enumerate(GENERATED)}
-    legs = [r for r in rows if r[ix["enddirection"]] == 2 and r[ix["holdtime"]] > 0
-            and r[ix["calleegatewayid"]] == "PRV-Zetta-Route2"]
+    legs = [
+        r
+        for r in rows
+        if r[ix["enddirection"]] == 2
+        and r[ix["holdtime"]] > 0
+        and r[ix["calleegatewayid"]] == "PRV-Zetta-Route2"
+    ]
     leg = legs[len(legs) // 2]
     number = leg[ix["calleee164"]]
     from dropwizard.cdr.analytics import iso_ms
@@ -186,3 +227,34 @@ def test_single_call_lookup(mysql_server, mysql_db, mysql_uri, capsys) -> None:
     assert first["direction"] == "switch" and first["cause"] == 41
     assert {x["callee_gateway"] for x in call["legs"]} > {"PRV-Zetta-Route2"}
     src.close()
+
+
+def test_cancel_kills_the_running_query(mysql_server, mysql_db, mysql_uri) -> None:
+    import threading
+    import time
+
+    from dropwizard.cdr import QueryCancelled
+
+    load_mysql(mysql_server, mysql_db, rows_for(16, calls=200), TABLE)
+    src = MysqlSource(mysql_uri, max_seconds=30, prompt=False)
+    box: dict[str, BaseException] = {}
+
+    def slow() -> None:
+        try:
+            src.execute(Stmt("SELECT SLEEP(20) FROM e_cdr_20261127 LIMIT 1", [], "slow"))
+        except BaseException as exc:
+            box["exc"] = exc
+
+    t = threading.Thread(target=slow)
+    t0 = time.monotonic()
+    t.start()
+    time.sleep(1.0)
+    src.cancel()
+    t.join(15)
+    try:
+        assert not t.is_alive() and time.monotonic() - t0 < 10
+        # MariaDB ends an interrupted SLEEP() with a normal row; any other query raises
+        assert "exc" not in box or isinstance(box["exc"], QueryCancelled)
+        assert src.execute(Stmt("SELECT 1", []))[0][0] == 1
+    finally:
+        src.close()

@@ -34,8 +34,12 @@ def test_guard_refuses(sql: str) -> None:
 
 @pytest.mark.parametrize(
     "sql",
-    ["SELECT 1", "SHOW TABLES LIKE 'e\\_cdr%'", "SHOW COLUMNS FROM e_cdr_20261127",
-     "SELECT holdtime FROM e_cdr WHERE sipreasonheader = 'DROP TABLE; --'"],
+    [
+        "SELECT 1",
+        "SHOW TABLES LIKE 'e\\_cdr%'",
+        "SHOW COLUMNS FROM e_cdr_20261127",
+        "SELECT holdtime FROM e_cdr WHERE sipreasonheader = 'DROP TABLE; --'",
+    ],
 )
 def test_guard_allows_reads(sql: str) -> None:
     assert guard(sql) == sql
@@ -48,8 +52,11 @@ def test_every_builder_statement_passes_the_guard() -> None:
     cm = ColumnMap.detect(COLUMNS)
     f = Filter(1, 2, "x' OR '1'='1", ("e_cdr_20261127",))
     filtered = [profile(cm, "e_cdr", f, 300000, mysql=True), s.chains(cm, "e_cdr", f)]
-    others = [s.call_lookup(cm, "e_cdr", "86138' OR 1=1", 1, 2), s.bounds(cm, "e_cdr"),
-              s.chain_lookup(cm, "e_cdr", [1, 2], 1, 2)]
+    others = [
+        s.call_lookup(cm, "e_cdr", "86138' OR 1=1", 1, 2),
+        s.bounds(cm, "e_cdr"),
+        s.chain_lookup(cm, "e_cdr", [1, 2], 1, 2),
+    ]
     for st in filtered + others:
         assert st is not None
         guard(st.sql)
@@ -64,8 +71,9 @@ def test_table_names_ok(name: str) -> None:
     assert check_table(name) == name
 
 
-@pytest.mark.parametrize("name", ["e_cdr_2026112", "e_cdr_20261127; DROP", "users", "e_cdrx",
-                                  "E_CDR", "e_cdr_20261127 "])
+@pytest.mark.parametrize(
+    "name", ["e_cdr_2026112", "e_cdr_20261127; DROP", "users", "e_cdrx", "E_CDR", "e_cdr_20261127 "]
+)
 def test_table_names_refused(name: str) -> None:
     with pytest.raises(InputError):
         check_table(name)

@@ -14,7 +14,10 @@ from pathlib import Path
 import pytest
 from support import require_binary
 
+from dropwizard.evidence import Evidence
+from dropwizard.gather import GatherContext, Registry
 from dropwizard.probes.base import ProbeConfig
+from dropwizard.probes.gatherers import register
 from dropwizard.probes.host import LocalHost, RecordedHost
 
 from .conftest import FIXTURES, probe, require_root
@@ -229,6 +232,15 @@ def test_sip_capture_finds_unanswered_refresh_missing_ack_and_bye_reason(
     assert len(ev.facts["bye_reasons"]) == 1 and "102" in ev.facts["bye_reasons"][0]
     assert ev.data["calls"] == 2 and ev.data["options"][0]["sent"] == 3
     assert ev.data["filter"] == f"(udp or tcp) and (port {pa} or port {pb})"
+    again = session_capture_run("probe.sip_capture", ev.data["pcap"])
+    assert again.facts == ev.facts and again.data["given"] is True
+
+
+def session_capture_run(name: str, pcap: str) -> Evidence:
+    """A gatherer run in a session that names a capture file: the probe analyses that file."""
+    reg = Registry()
+    register(reg)
+    return reg.run(name, GatherContext(host=LocalHost(), capture_path=pcap))
 
 
 def test_sip_flood_sees_a_scanner(live: None, tmp_path: Path) -> None:
@@ -267,6 +279,7 @@ def test_sip_flood_sees_a_scanner(live: None, tmp_path: Path) -> None:
     assert ev.facts["top_source"] == "127.0.0.1"
     assert ev.facts["pps"] >= 50
     assert ev.data["sip_packets"] == 300
+    assert ev.data["pcap"] is None and not list(tmp_path.glob("*/flood-*.pcap"))
 
 
 def test_sip_flood_quiet(live: None, tmp_path: Path) -> None:

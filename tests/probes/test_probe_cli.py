@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,8 @@ import pytest
 from dropwizard.cli import main
 from dropwizard.config import Config
 from dropwizard.gather import GatherContext, Registry
-from dropwizard.probes.gatherers import PROBES, register
+from dropwizard.probes.base import ProbeConfig
+from dropwizard.probes.gatherers import PROBES, register, run_probe
 
 from .conftest import FIXTURES, fixture_host, free_udp_port
 
@@ -167,3 +169,25 @@ def test_snapshot_records_commands(tmp_path: Path, capsys: pytest.CaptureFixture
     assert rc == 0 and live[0]["status"] == "fail"
     _rc, replay = run_json(["firewall", "--root", str(snap)], capsys)
     assert replay[0]["facts"] == live[0]["facts"] and replay[0]["data"]["dropped_packets"] == 150
+
+
+def documented_facts() -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for line in FACTS_MD.read_text().splitlines():
+        m = re.match(r"\| `(probe\.\w+)` \|(.*)\|\s*$", line)
+        if m:
+            out[m.group(1)] = set(re.findall(r"`([a-z_]+)`", re.sub(r"\([^)]*\)", "", m.group(2))))
+    return out
+
+
+@pytest.mark.parametrize(
+    "root",
+    ["vos3000", "centos6", "kernel4", "recorded_iptables", "recorded_nft", "recorded_systemd"],
+)
+def test_facts_use_only_documented_names(root: str) -> None:
+    docs = documented_facts()
+    for name in PROBES:
+        if PROBES[name].live or name == "database":
+            continue
+        ev = run_probe(name, host=fixture_host(root), config=ProbeConfig(udp_sample_s=0))
+        assert set(ev.facts) <= docs[ev.name], (ev.name, set(ev.facts) - docs[ev.name])

@@ -19,8 +19,33 @@ from dropwizard.reference.rfc3398 import views
 
 
 def test_q850_list_has_the_issue_causes() -> None:
-    for c in (1, 3, 16, 17, 18, 19, 21, 22, 27, 28, 31, 34, 38, 41, 42, 44, 47, 58, 63, 65, 79, 88,
-              102, 111, 127):
+    for c in (
+        1,
+        3,
+        16,
+        17,
+        18,
+        19,
+        21,
+        22,
+        27,
+        28,
+        31,
+        34,
+        38,
+        41,
+        42,
+        44,
+        47,
+        58,
+        63,
+        65,
+        79,
+        88,
+        102,
+        111,
+        127,
+    ):
         assert c in CAUSES
     assert cause_name(102) == "Recovery on timer expiry"
     assert cause_name(999) == "unknown Q.850 cause 999"
@@ -52,7 +77,7 @@ def test_reason_variants() -> None:
 
 def test_normalise_priority() -> None:
     assert normalise(200, 'Q.850;cause=102;text="x"').q850 == 102
-    assert normalise(200, 'Q.850;cause=102').source == "reason"
+    assert normalise(200, "Q.850;cause=102").source == "reason"
     assert normalise(503, "").q850 == 41 and normalise(503, "").source == "sip"
     assert normalise(200, "").q850 == 16
     c = normalise(487, None)
@@ -65,8 +90,10 @@ def test_normalise_priority() -> None:
 @given(
     proto=st.sampled_from(["Q.850", "q.850", "SIP", "sip"]),
     cause=st.integers(min_value=0, max_value=999),
-    text=st.text(alphabet=st.characters(blacklist_characters='"\\', blacklist_categories=("Cs",)),
-                 max_size=20),
+    text=st.text(
+        alphabet=st.characters(blacklist_characters='"\\', blacklist_categories=("Cs",)),
+        max_size=20,
+    ),
     sp1=st.sampled_from(["", " ", "  "]),
     sp2=st.sampled_from(["", " "]),
 )

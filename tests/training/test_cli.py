@@ -9,6 +9,7 @@ import pytest
 
 from dropwizard.cli import main
 from dropwizard.commands.train import _tui_entry
+from dropwizard.training import glossary
 
 from .conftest import SHIPPED, shipped
 
@@ -129,3 +130,27 @@ def test_without_answers_and_without_a_training_screen(capsys: pytest.CaptureFix
     assert main(["train", "healthy-switch"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--answers" in err
+
+
+def test_glossary_printout(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["train", "--glossary"]) == 0
+    out = capsys.readouterr().out
+    assert "== Q.850 release causes" in out and "== Session timers (RFC 4028)" in out
+    assert out.count("Reference: ") == len(glossary.entries())
+    assert main(["train", "--glossary", "487", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["glossary"][0]["term"] == "SIP 487 Request Terminated"
+    assert data["glossary"][0]["reference"]
+
+
+def test_list_names_broken_scenarios(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "broken"
+    bad.mkdir()
+    (bad / "scenario.yaml").write_text("id: broken\n")
+    monkeypatch.setenv("DROPWIZARD_SCENARIOS_PATH", str(tmp_path))
+    assert main(["train"]) == 0
+    captured = capsys.readouterr()
+    assert "1 scenario(s) have problems" in captured.err
+    assert "broken" not in captured.out

@@ -70,3 +70,31 @@ def test_categories_in_display_order() -> None:
     ids = [c for c, _ in glossary.categories()]
     assert ids[0] == "q850"
     assert set(ids) == {e.category for e in glossary.entries()}
+
+
+def test_search_matches_word_starts_not_substrings() -> None:
+    terms = [e.term for e in glossary.search("ack")]
+    assert terms[0] == "Timer H and the 32 s ACK timeout"
+    assert "conntrack" not in terms
+    assert [e.term for e in glossary.search("nf_conntrack_udp_timeout")] == [
+        "nf_conntrack_udp_timeout",
+        "nf_conntrack_udp_timeout_stream",
+    ]
+
+
+def test_sip_entries_agree_with_the_reference_tables() -> None:
+    from dropwizard.reference.rfc3398 import SIP_TO_Q850
+    from dropwizard.reference.sip import STATUSES
+
+    checked = 0
+    for e in glossary.entries("sip"):
+        parts = e.term.split(" ", 2)
+        if parts[0] != "SIP" or not parts[1].isdigit():
+            continue
+        status = int(parts[1])
+        assert parts[2].lower() == STATUSES[status].lower(), e.term
+        if "RFC 3398" in e.text and status in SIP_TO_Q850:
+            cause = SIP_TO_Q850[status]
+            assert f"cause {cause}" in e.text or f"-> {cause}" in e.text, e.term
+            checked += 1
+    assert checked >= 8

@@ -146,3 +146,15 @@ def test_check_scenarios_for_flows_check(scenario_dir: Path) -> None:
     assert count == 1 and len(problems) == 1 and ":3: difficulty 3" in problems[0]
     shipped_count, shipped_problems = check_scenarios()
     assert shipped_count >= 10 and shipped_problems == []
+
+
+def test_broken_recorded_evidence(scenario_dir: Path) -> None:
+    (scenario_dir / "host" / "evidence.yaml").write_text(
+        "probe.database:\n  status: fine\n  summary: x\n"
+    )
+    problems = check_file(scenario_dir)
+    assert any("recorded evidence" in p and "probe.database" in p for p in problems), problems
+    (scenario_dir / "host" / "evidence.yaml").write_text(
+        "probe.database:\n  status: ok\n  summary: reachable\n  facts: {reachable: true}\n"
+    )
+    assert check_file(scenario_dir) == []

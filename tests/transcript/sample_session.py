@@ -180,8 +180,8 @@ def write_sample_transcript(path: Path) -> Path:
                 "cdr.durations",
                 "cdr",
                 Status.WARN,
-                "38 of 41 drops came between 1768 and 1772 s after answer: a spike at 1770 s, which is "
-                "Session-Expires 1800 s minus 30 s (RFC 4028 teardown).",
+                "38 of 41 drops came between 1768 and 1772 s after answer: a spike at 1770 s, "
+                "which is Session-Expires 1800 s minus 30 s (RFC 4028 teardown).",
                 12,
                 facts={
                     "drops": 41,

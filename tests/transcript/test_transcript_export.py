@@ -334,7 +334,7 @@ event = st.builds(
 )
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.lists(event, max_size=10))
 def test_exports_never_crash_on_odd_events(events: list[dict]) -> None:
     for i, e in enumerate(events, 1):

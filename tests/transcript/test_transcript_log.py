@@ -301,3 +301,14 @@ def test_sigkill_mid_stream_leaves_a_readable_transcript(tmp_path: Path) -> None
         assert log.append("note", {"text": "resumed"})["seq"] == len(events) + 1
     again, warnings = read_events(path)
     assert len(again) == len(events) + 1 and warnings == []
+
+
+def test_unicode_line_separators_stay_inside_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    text = "a\u2028b\u2029c\x85d\x0be\x1cf"
+    with TranscriptLog.create(path) as log:
+        log.append("note", {"text": text})
+        log.append("note", {"text": "next"})
+    assert len(path.read_text(encoding="utf-8").splitlines()) == 2
+    events, _ = read_events(path)
+    assert events[0]["text"] == text

@@ -101,11 +101,8 @@ class StartScreen(Screen):
                 )
             with Horizontal(classes="row"):
                 yield Label("Flow", classes="field-label")
-                flows = backend.flow_names()
-                flow = req.flow if req and req.flow in flows else flows[0]
-                yield Select(
-                    [(f, f) for f in flows], value=flow, allow_blank=False, id="flow", compact=True
-                )
+                flow = req.flow if req else "call-drop"
+                yield Select([(flow, flow)], value=flow, allow_blank=False, id="flow", compact=True)
             with Horizontal(classes="row"):
                 yield Label("Mode", classes="field-label")
                 with RadioSet(id="mode", compact=True):
@@ -127,6 +124,7 @@ class StartScreen(Screen):
         self.query_one("#resume-banner", Static).display = False
         if self.app.options.offer_resume:  # type: ignore[attr-defined]
             self._find_resumable()
+        self._list_flows()
         if self.app.options.source_locked:  # type: ignore[attr-defined]
             self.query_one("#scope-kind", RadioSet).focus()
         else:
@@ -140,6 +138,22 @@ class StartScreen(Screen):
             found = None
         if found is not None:
             self.app.call_from_thread(self._offer_resume, found)
+
+    @work(thread=True, exclusive=True, group="start-flows", exit_on_error=False)
+    def _list_flows(self) -> None:
+        try:
+            names = self.app.backend.flow_names()  # type: ignore[attr-defined]
+        except Exception:
+            return
+        self.app.call_from_thread(self._set_flows, names)
+
+    def _set_flows(self, names: list[str]) -> None:
+        sel = self.query_one("#flow", Select)
+        current = str(sel.value)
+        if current not in names:
+            names = [current, *names]
+        sel.set_options([(n, n) for n in names])
+        sel.value = current
 
     def _offer_resume(self, found: Resumable) -> None:
         self.resumable = found
