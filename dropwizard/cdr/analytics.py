@@ -88,9 +88,11 @@ class Profile:
         npdd = len(sql.PDD_EDGES_MS)
         for row in rows:
             s1, s2, hkey, rtp, bucket, xstatus, xdir, xreason = row[:8]
-            n, hold_sum, cpdd_sum, cancel_caller, failed_switch, pdd_n = row[8:14]
-            cum = row[14 : 14 + npdd]
-            fails = row[14 + npdd :]
+            n, hold_sum, cpdd_sum, cancel_caller, failed_switch, pdd_zero, pdd_all = row[8:15]
+            pdd_zero = int(pdd_zero or 0)
+            pdd_n = int(pdd_all or 0) - pdd_zero
+            cum = [int(c or 0) - pdd_zero for c in row[15 : 15 + npdd]]
+            fails = row[15 + npdd :]
             cgw, pgw, hkey, n = _s(s1), _s(s2), int(hkey or 0), int(n)
             common_total = 0
             if hkey == 0:

@@ -62,6 +62,10 @@ class CdrSource:
     def plan(self, since: datetime | None, until: datetime | None) -> list[TablePlan]:
         raise NotImplementedError
 
+    def lookup_plan(self, since: datetime | None, until: datetime | None) -> list[TablePlan]:
+        """Tables for the single-call lookup (the analysis tables unless a source says otherwise)."""
+        return self.plan(since, until)
+
     def execute(self, stmt: Stmt) -> list[tuple[Any, ...]]:
         """Run one guarded statement under the time limit; rows as tuples."""
         raise NotImplementedError

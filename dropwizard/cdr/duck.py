@@ -36,6 +36,13 @@ from dropwizard.errors import InputError
 
 TABLE = "e_cdr"
 KEEP: tuple[str, ...] = tuple(sorted({c for cands in LOGICAL.values() for c in cands}))
+LOOKUP_ONLY = frozenset(
+    {"callere164", "calleee164", "calleraccesse164", "calleeaccesse164", "callerip", "calleeip"}
+)
+"""Text columns only the single-call lookup reads: a large file leaves them out of the table
+(they cost more to load than all the others together) and the lookup reads the file again."""
+LAZY_ROWS_BYTES = 64 << 20
+LOOKUP_VIEW = "e_cdr_00000000"
 """Physical columns kept in the table (everything any logical field can map to)."""
 
 MAX_REPORTED_BAD_LINES = 5
@@ -136,6 +143,9 @@ class DuckSource(CdrSource):
         self.min_stop: int | None = None
         self.max_stop: int | None = None
         self._lock = threading.Lock()
+        self._lookup_sql: str | None = None
+        self._lookup_cm: ColumnMap | None = None
+        self._lookup_ready = False
 
     # loading ------------------------------------------------------------------------------
     @classmethod
@@ -156,7 +166,8 @@ class DuckSource(CdrSource):
             data = p if enc == "utf-8" else _transcode(p, enc, tmp)
             if enc != "utf-8":
                 src.notes.append(f"{p.name}: read as {enc.upper()} and converted to UTF-8")
-            src._load(data, header, delim, str(p))
+            lazy = enc == "utf-8" and p.stat().st_size >= LAZY_ROWS_BYTES
+            src._load(data, header, delim, str(p), lazy=lazy)
         return src
 
     @classmethod
@@ -180,7 +191,7 @@ class DuckSource(CdrSource):
             src._load(path, ",".join(columns), ",", label)
         return src
 
-    def _load(self, path: Path, header: str, delim: str, where: str) -> None:
+    def _load(self, path: Path, header: str, delim: str, where: str, *, lazy: bool = False) -> None:
         names = next(csv.reader([header], delimiter=delim))
         cols: dict[str, str] = {}
         seen: set[str] = set()
@@ -196,20 +207,32 @@ class DuckSource(CdrSource):
             if c in NUMERIC and not (c in ("starttime", "stoptime") and time_text):
                 cols[c] = "BIGINT"
         keep = [c for c in cols if c in KEEP]
+        full = list(keep)
+        if lazy:
+            keep = [c for c in keep if c not in LOOKUP_ONLY]
         select = []
-        for c in keep:
+        for c in full:
             if c in ("starttime", "stoptime") and time_text:
                 select.append(f"CAST(epoch_ms(TRY_CAST({c} AS TIMESTAMP)) AS BIGINT) AS {c}")
             else:
                 select.append(c)
         spec = "{" + ", ".join(f"'{c}': '{t}'" for c, t in cols.items()) + "}"
         sep = {"\t": "\\t"}.get(delim, delim)
-        create = (
-            f"CREATE TABLE {TABLE} AS SELECT {', '.join(select)} FROM read_csv(?, header = true, "
+        reader = (
+            f"read_csv(?, header = true, "
             f"columns = {spec}, delim = '{sep}', quote = '\"', escape = '\"', "
             f"ignore_errors = true, store_rejects = true, auto_detect = false, "
             f"null_padding = false, parallel = true)"
         )
+        table_select = [x for c, x in zip(full, select, strict=True) if c in keep]
+        create = f"CREATE TABLE {TABLE} AS SELECT {', '.join(table_select)} FROM {reader}"
+        if lazy:
+            view_reader = reader.replace("?", "'" + str(path).replace("'", "''") + "'", 1)
+            view_reader = view_reader.replace("store_rejects = true", "store_rejects = false")
+            self._lookup_sql = (
+                f"CREATE VIEW {LOOKUP_VIEW} AS SELECT {', '.join(select)} FROM {view_reader}"
+            )
+            self._lookup_cm = ColumnMap.detect(full, where=where)
         try:
             self.con.execute(create, [str(path)])
             rej = self.con.execute(
@@ -266,7 +289,18 @@ class DuckSource(CdrSource):
 
     def columns(self, table: str = TABLE) -> ColumnMap:
         assert self.cm is not None
+        if table == LOOKUP_VIEW and self._lookup_cm is not None:
+            return self._lookup_cm
         return self.cm
+
+    def lookup_plan(self, since: datetime | None, until: datetime | None) -> list[TablePlan]:
+        """The single-call lookup reads the file itself when the table left the numbers out."""
+        if self._lookup_sql is None:
+            return self.plan(since, until)
+        if not self._lookup_ready:
+            self.con.execute(self._lookup_sql)
+            self._lookup_ready = True
+        return [TablePlan(LOOKUP_VIEW)]
 
     def plan(self, since: datetime | None, until: datetime | None) -> list[TablePlan]:
         return [TablePlan(TABLE)]

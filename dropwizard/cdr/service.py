@@ -56,7 +56,7 @@ def lookup_call(source: CdrSource, number: str, at: datetime) -> dict[str, Any]:
     lo, hi = at - CALL_WINDOW, at + CALL_WINDOW
     lo_ms, hi_ms = int(lo.timestamp() * 1000), int(hi.timestamp() * 1000)
     legs: dict[Any, dict[str, Any]] = {}
-    plans = source.plan(lo - timedelta(hours=4), hi + timedelta(hours=4))
+    plans = source.lookup_plan(lo - timedelta(hours=4), hi + timedelta(hours=4))
     for plan in plans:
         cm = source.columns(plan.table)
         for row in source.execute(sql.call_lookup(cm, plan.table, number, lo_ms, hi_ms)):

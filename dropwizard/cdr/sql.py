@@ -171,12 +171,10 @@ def profile(cm: ColumnMap, table: str, f: Filter, bucket_ms: int, *, mysql: bool
         f"CASE WHEN {hold} > 0 THEN {dirn} = 2 "
         f"ELSE ({endr} IS NULL OR {endr} NOT IN ({common})) END"
     )
-    failures = ", ".join(
-        f"COUNT(CASE WHEN {hold} = 0 AND {endr} = {c} THEN 1 END)" for c in COMMON_FAILURES
-    )
-    pivots = ", ".join(
-        f"COUNT(CASE WHEN {pdd} > 0 AND {pdd} < {edge} THEN 1 END)" for edge in PDD_EDGES_MS
-    )
+    # failure pivots are read only from groups of unanswered calls (hkey = 0), so they need no
+    # holdtime test of their own; PDD counts below each edge include PDD <= 0, counted apart
+    failures = ", ".join(f"COUNT(CASE WHEN {endr} = {c} THEN 1 END)" for c in COMMON_FAILURES)
+    pivots = ", ".join(f"COUNT(CASE WHEN {pdd} < {edge} THEN 1 END)" for edge in PDD_EDGES_MS)
     sql = (
         f"SELECT {cm.expr('caller_gw')} AS s1, {cm.expr('callee_gw')} AS s2, "
         f"CASE WHEN {drop} THEN LEAST({hold}, {MAX_HOLD + 1}) WHEN {hold} > 0 THEN -1 ELSE 0 END "
@@ -188,9 +186,9 @@ def profile(cm: ColumnMap, table: str, f: Filter, bucket_ms: int, *, mysql: bool
         f"CASE WHEN {detail} THEN {reason_code(cm)} END AS xreason, "
         f"COUNT(*), SUM({hold}), "
         f"SUM(CASE WHEN {hold} > 0 THEN {cm.expr('callerpdd')} ELSE 0 END), "
-        f"COUNT(CASE WHEN {hold} = 0 AND {endr} = 487 AND {dirn} = 0 THEN 1 END), "
-        f"COUNT(CASE WHEN {hold} = 0 AND {dirn} = 2 THEN 1 END), "
-        f"COUNT(CASE WHEN {pdd} > 0 THEN 1 END), {pivots}, {failures} "
+        f"COUNT(CASE WHEN {endr} = 487 AND {dirn} = 0 THEN 1 END), "
+        f"COUNT(CASE WHEN {dirn} = 2 THEN 1 END), "
+        f"COUNT(CASE WHEN {pdd} <= 0 THEN 1 END), COUNT({pdd}), {pivots}, {failures} "
         f"FROM {table}{where} "
         f"GROUP BY 1, 2, 3, 4, 5, 6, 7, 8" + (" ORDER BY NULL" if mysql else "")
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from contextlib import nullcontext
 from typing import Any
@@ -37,6 +38,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="exit 1 when a finding of this severity or higher is found",
     )
+    # let relative times such as `--since -24h` through as values, not as options
+    p._negative_number_matcher = re.compile(r"^-\d+(\.\d+)?\s*[smhdw]?$")
     p.add_argument(
         "--max-seconds",
         type=float,

@@ -6,6 +6,8 @@ import argparse
 
 from dropwizard.errors import InputError
 
+PASSWORD_ENV = "DROPWIZARD_MYSQL_PASSWORD"
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--demo", action="store_true", help="use the embedded demo data")
@@ -38,10 +40,28 @@ def check_source(spec: str, config: object) -> None:
                 "mysql://USER@HOST:PORT/DB, demo, or a source name from the config file)"
             )
         return
+    import os
+
     from dropwizard.cdr import open_source
 
     src = open_source(target, config)
+    typed = getattr(src, "_password", None)
+    if typed and not os.environ.get(PASSWORD_ENV):
+        os.environ[PASSWORD_ENV] = typed  # asked once, before the screen; never in argv or files
     src.close()
+
+
+class _NoPrompt:
+    """stdin as seen by code that would prompt: not a terminal while the screen owns it."""
+
+    def __init__(self, real: object) -> None:
+        self._real = real
+
+    def isatty(self) -> bool:
+        return False
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._real, name)
 
 
 def check_flow(name: str, config: object) -> None:
@@ -81,5 +101,12 @@ def run(args: argparse.Namespace) -> int:
         theme=getattr(args, "theme", None),
         source_locked=bool(source),
     )
-    rc = app.run()
+    import sys
+
+    real_stdin = sys.stdin
+    sys.stdin = _NoPrompt(real_stdin)  # type: ignore[assignment]
+    try:
+        rc = app.run()
+    finally:
+        sys.stdin = real_stdin
     return int(rc or 0)

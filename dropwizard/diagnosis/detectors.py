@@ -153,8 +153,11 @@ def _pick(cands: list[Candidate]) -> list[Candidate]:
     for g in groups:
         overall = next((c for c in g if c.side == "all"), None)
         gws = [c for c in g if c.side != "all"]
-        best = max(gws, key=lambda c: (isinstance(c.detail, Band), c.share, c.excess), default=None)
-        if best is not None and (overall is None or best.excess >= 0.6 * overall.excess):
+        holders = [c for c in gws if overall is None or c.excess >= 0.6 * overall.excess]
+        best = max(
+            holders, key=lambda c: (isinstance(c.detail, Band), c.share, c.excess), default=None
+        )
+        if best is not None:
             if best.kind in ("nat_keepalive_loss", "firewall_udp_timeout"):
                 best.kind = _band_kind(best.detail, best.side)  # type: ignore[arg-type]
             picked.append(best)

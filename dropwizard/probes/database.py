@@ -37,7 +37,11 @@ def mycnf_password(path: Path | None = None) -> str | None:
 
 
 def resolve_uri(pc: ProbeContext) -> tuple[str | None, str]:
-    """(mysql:// URI or None when the source is not MySQL, where it came from)."""
+    """(mysql:// URI or None when there is no MySQL to check, where it came from).
+
+    `--source` first, then the session's source; a session over demo data or a CSV export has no
+    database unless `[probes] database` names one.
+    """
     sources = getattr(pc.app_config, "sources", {}) or {}
     for spec, origin in (
         (pc.param("source"), "--source"),
@@ -50,8 +54,9 @@ def resolve_uri(pc: ProbeContext) -> tuple[str | None, str]:
             spec, origin = sources[spec], f"config source {spec}"
         if spec.lower().startswith("mysql://"):
             return spec, origin
-        if origin == "--source":
-            return None, f"--source {spec} is not a MySQL database"
+        if pc.config.database and origin != "--source":
+            return pc.config.database, "config [probes] database"
+        return None, f"{origin} {spec} is not a MySQL database"
     if pc.config.database:
         return pc.config.database, "config [probes] database"
     for name, uri in sources.items():

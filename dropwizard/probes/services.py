@@ -161,8 +161,10 @@ def probe(pc: ProbeContext) -> Result:
     restarts = [s.restarts for s in states if s.restarts is not None]
     vos_present = [s for s in installed if s.name in VOS_DAEMONS]
     facts: dict[str, Any] = {"down": down}
-    if installed:
-        facts["all_running"] = not down
+    if down:
+        facts["all_running"] = False
+    elif vos_present:
+        facts["all_running"] = True
     if restarts:
         facts["restarts"] = sum(restarts)
     data: dict[str, Any] = {

@@ -3,7 +3,7 @@
 ```yaml
 start: gateway            # node id: option id
 step1: cause102
-step2: [random, spike]    # a list: wrong attempts first, each retried, the last one kept
+step2: [after_silence, consistent_interval]   # a list: wrong attempts first, each retried
 hints: {step2: 1}         # optional: hints taken at a node before choosing
 ```
 The same mapping may sit under `answers:` (with `hints:` beside it).

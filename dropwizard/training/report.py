@@ -73,6 +73,8 @@ def render(
     debrief: str,
     teaches: list[tuple[str, str, str]],
     notes: list[str] | None = None,
+    scope: str = "",
+    path: list[str] | None = None,
 ) -> str:
     """The whole report. `teaches` holds (term, text, reference) from the glossary."""
     out: list[str] = [
@@ -82,6 +84,8 @@ def render(
         f"- Trainee: {trainee}",
         f"- Started: {started}",
         f"- Score: **{score.total}/{score.maximum} ({score.percent} %)**",
+        f"- Scope: {scope or 'as the scenario sets it'}",
+        f"- Path walked: {' -> '.join(path) if path else 'none'}",
         f"- True diagnosis: {true_diagnosis}",
         f"- Reached: {', '.join(reached) if reached else 'no finding'} "
         f"({'correct' if score.diagnosis_correct else 'not the true diagnosis'})",

@@ -382,6 +382,8 @@ class TrainingRun:
             debrief=self.scenario.debrief,
             teaches=teaches,
             notes=self.attribution(),
+            scope=self.ctx.scope.describe(),
+            path=self.engine.visited(),
         )
 
     def close(self) -> None:

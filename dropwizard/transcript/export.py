@@ -532,19 +532,22 @@ def step_title(step: Mapping[str, Any]) -> str:
 
 
 _UNIT = re.compile(r"(\d) (s|ms|%|min|h|calls?)(?=[\s.,;:)]|$)")
+_EQUALS = re.compile(r"(?<!\S)(\S{1,40}) = (\S{1,20})(?!\S)")
 _GLUE = "\u00a0"
 
 
 def _wrap(text: str, indent: str, subsequent: str | None = None) -> list[str]:
     """Wrap each paragraph of `text` at WIDTH; words (URLs, ids) are never broken.
 
-    A number stays on the line of its unit (`180 s`, `93 %`).
+    A number stays on the line of its unit (`180 s`, `93 %`), a fact on the line of its value.
     """
     out: list[str] = []
     first, rest = indent, indent if subsequent is None else subsequent
     for para in str(text).splitlines() or [""]:
         lines = textwrap.wrap(
-            _UNIT.sub(rf"\1{_GLUE}\2", para.replace(_GLUE, " ")),
+            _EQUALS.sub(
+                rf"\1{_GLUE}={_GLUE}\2", _UNIT.sub(rf"\1{_GLUE}\2", para.replace(_GLUE, " "))
+            ),
             WIDTH,
             initial_indent=first,
             subsequent_indent=rest,

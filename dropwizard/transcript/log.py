@@ -118,7 +118,7 @@ def _read_bytes(path: Path) -> bytes:
         raise InputError(f"{path}: cannot read transcript: {exc.strerror}") from None
 
 
-def _parse_line(raw: bytes) -> dict[str, Any]:
+def parse_line(raw: bytes) -> dict[str, Any]:
     """One event from one line; ValueError says what is wrong."""
     try:
         text = raw.decode("utf-8")
@@ -155,7 +155,7 @@ def _scan(path: Path) -> _Scan:
             continue
         is_tail = index == last_index
         try:
-            event = _parse_line(raw)
+            event = parse_line(raw)
         except ValueError as exc:
             if is_tail:
                 out.warnings.append(

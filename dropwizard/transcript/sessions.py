@@ -18,7 +18,7 @@ from typing import IO, Any
 
 from dropwizard.config import data_dir
 from dropwizard.errors import InputError
-from dropwizard.transcript.log import _parse_line
+from dropwizard.transcript.log import parse_line
 
 SUFFIX = ".jsonl"
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
@@ -85,7 +85,7 @@ def _first_event(fh: IO[bytes]) -> dict[str, Any] | None:
     if not line.endswith(b"\n"):
         return None
     try:
-        return _parse_line(line.rstrip(b"\n"))
+        return parse_line(line.rstrip(b"\n"))
     except ValueError:
         return None
 
@@ -104,7 +104,7 @@ def _last_event(fh: IO[bytes], size: int) -> dict[str, Any] | None:
         for raw in reversed(complete):
             if raw.strip():
                 try:
-                    return _parse_line(raw)
+                    return parse_line(raw)
                 except ValueError:
                     continue
         carry = lines[0] if pos > 0 else b""

@@ -86,6 +86,12 @@ async def to_step2(pilot: Pilot) -> None:
     await press(pilot, option_key(pilot, next="step2"))
 
 
+async def to_step3(pilot: Pilot) -> None:
+    """... -> at step 1 take the way to step 3 (providers, with the rejection time series)."""
+    await to_step1(pilot)
+    await press(pilot, option_key(pilot, next="step3"))
+
+
 async def to_diagnosis(pilot: Pilot) -> None:
     """Accept every proposal from the start to the diagnosis."""
     await to_step1(pilot)
@@ -168,6 +174,7 @@ SCENES: tuple[Scene, ...] = (
         held_check=True,
     ),
     Scene("wizard-histogram", to_step2, "Step 2: duration histogram with the band marked"),
+    Scene("wizard-providers", to_step3, "Step 3: rejections over time with the burst marked"),
     Scene("evidence", _drive_keys(to_step2, "v"), "Evidence detail: asked, facts, tables, raw"),
     Scene("transcript", note_then_transcript, "Transcript with an operator note"),
     Scene("help", _drive_keys(to_step1, "f1"), "F1: keys (with their ids) and the step's help"),

@@ -33,7 +33,8 @@ def literal(value: Any, style: str = "") -> Text:
 def clip(value: Any, limit: int = CELL_MAX) -> str:
     """One-line text cut to `limit` characters with an ellipsis."""
     text = "" if value is None else str(value)
-    text = text.replace("\r", " ").replace("\n", " ⏎ ").replace("\t", " ")
+    text = text.replace("\r\n", " ⏎ ").replace("\r", " ").replace("\n", " ⏎ ")
+    text = "".join(" " if ch == "\t" or not ch.isprintable() else ch for ch in text)
     if len(text) <= limit:
         return text
     return text[: max(limit - 1, 1)] + "…"
@@ -74,3 +75,35 @@ def clock_text(iso: str | None) -> str:
     if not iso:
         return "?"
     return str(iso).replace("T", " ")[:19] + "Z"
+
+
+def reflow(text: str) -> str:
+    """Join the hard-wrapped lines of flow prose into paragraphs; keep lists and indented lines."""
+    out: list[str] = []
+    para: list[str] = []
+
+    def flush() -> None:
+        if para:
+            out.append(" ".join(para))
+            para.clear()
+
+    for raw in (text or "").splitlines():
+        line = raw.rstrip()
+        stripped = line.lstrip()
+        if not stripped:
+            flush()
+            out.append("")
+        elif (
+            line != stripped
+            or stripped[:2] in ("- ", "* ", "• ")
+            or (
+                stripped[:1].isdigit()
+                and (stripped[1:3] in (". ", ") ") or stripped[2:4] in (". ", ") "))
+            )
+        ):
+            flush()
+            out.append(line)
+        else:
+            para.append(stripped)
+    flush()
+    return "\n".join(out).strip("\n")

@@ -91,6 +91,11 @@ def test_call_lookup_on_demo(capsys) -> None:
     assert code == 0 and "Call " in out
 
 
+def test_relative_since_is_a_value(capsys) -> None:
+    code, out, err = run(capsys, "--source", "demo", "--since", "-3h", "--format", "json")
+    assert code == 0 and json.loads(out)["window"]["since"] is not None
+
+
 def test_input_errors(capsys) -> None:
     for argv in (
         ["--source", "demo", "--since", "yesterday"],

@@ -106,3 +106,21 @@ def test_arbitrary_text_never_raises_a_traceback(tmp_path: Path, junk: list[list
     write(path, good + junk)
     src = DuckSource.from_csv(path)
     assert src.rows >= len(good) - 1
+
+
+def test_large_file_lookup_reads_the_file_again(tmp_path: Path, monkeypatch) -> None:
+    from dropwizard.cdr import duck as duckmod
+    from dropwizard.cdr.analytics import iso_ms
+    from dropwizard.cdr.service import lookup_call
+    from dropwizard.scope import parse_time
+
+    monkeypatch.setattr(duckmod, "LAZY_ROWS_BYTES", 0)
+    rows = rows_for(17, calls=800)
+    src = DuckSource.from_csv(write(tmp_path / "big.csv", rows))
+    assert not src.columns().has("caller")
+    ix = {c: i for i, c in enumerate(GENERATED)}
+    leg = rows[400]
+    res = lookup_call(src, leg[ix["callere164"]], parse_time(iso_ms(leg[ix["starttime"]])))
+    assert any(x["flowno"] == leg[ix["flowno"]] for x in res["legs"])
+    s = analytics.summarise(analytics.collect(src, None, None))
+    assert s.calls == len(rows)

@@ -156,3 +156,13 @@ def test_config_source_name_is_resolved(mysql_server: dict[str, object], mysql_d
     ev = run_probe("database", host=LocalHost(), params={"source": "pop1"}, app_config=cfg)
     assert ev.facts["reachable"] is True
     assert ev.data["uri_from"] == "config source pop1" and ev.data["database"] == mysql_db
+
+
+def test_session_over_demo_data_has_no_database() -> None:
+    from dropwizard.probes.gatherers import run_probe
+    from dropwizard.probes.host import LocalHost
+
+    ev = run_probe("database", host=LocalHost(), source_spec="demo")
+    assert ev.status.value == "skipped"
+    assert ev.summary == "the session's source demo is not a MySQL database: nothing to connect to"
+    assert ev.facts == {}

@@ -158,3 +158,9 @@ def test_broken_recorded_evidence(scenario_dir: Path) -> None:
         "probe.database:\n  status: ok\n  summary: reachable\n  facts: {reachable: true}\n"
     )
     assert check_file(scenario_dir) == []
+
+
+def test_a_recorded_host_is_required(scenario_dir: Path) -> None:
+    shutil.rmtree(scenario_dir / "host")
+    problems = check_file(scenario_dir)
+    assert any(":1: no recorded host" in p for p in problems), problems

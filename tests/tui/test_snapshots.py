@@ -19,6 +19,7 @@ SNAPSHOTS = (
     "wizard-step1",
     "wizard-running",
     "wizard-histogram",
+    "wizard-providers",
     "evidence",
     "transcript",
     "help",

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from dropwizard.tui import keys
+from dropwizard.tui import text as tx
 from dropwizard.tui.text import literal
 
 SCOPES = (
@@ -67,7 +68,7 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(head, classes="help-head")
                 if getattr(node, "question", None):
                     yield Static(literal(node.question))
-                yield Static(literal(node.explain or ""), classes="help-explain")
+                yield Static(literal(tx.reflow(node.explain or "")), classes="help-explain")
                 gathers = getattr(node, "gather", []) or []
                 if gathers:
                     yield Static(literal("Checks: " + ", ".join(gathers)))

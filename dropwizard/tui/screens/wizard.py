@@ -18,6 +18,7 @@ from textual.widgets import Collapsible, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from dropwizard.tui import keys
+from dropwizard.tui import text as tx
 from dropwizard.tui.messages import EvidenceArrived, GatherDone, GatherFailed
 from dropwizard.tui.text import clip, fmt_value, literal
 from dropwizard.tui.widgets.evidence_view import EvidenceCard, RunningCard
@@ -143,9 +144,11 @@ class WizardScreen(Screen):
         q = self.query_one("#question", Static)
         q.update(literal(question))
         q.display = bool(question)
-        self.query_one("#explain-text", Static).update(literal(node.explain or ""))
-        if self.mode == "train":
+        self.query_one("#explain-text", Static).update(literal(tx.reflow(node.explain or "")))
+        if self.mode == "train" or node.type == "ask":
             self.query_one("#explain", Collapsible).collapsed = False
+        elif node.type == "check":
+            self.query_one("#explain", Collapsible).collapsed = True
         evs = list((getattr(self.engine, "evidence", {}) or {}).get(node.id, []) or [])
         self._live = {getattr(ev, "name", str(i)): ev for i, ev in enumerate(evs)}
         if node.type == "check" and not evs:
@@ -218,9 +221,9 @@ class WizardScreen(Screen):
         if option and not self._revealed:
             text.append("Proposal hidden: choose first, then see what the evidence says.")
         elif option:
-            label = next((o.label for o in ways_out(node) if o.id == option), option)
-            text.append("Proposed: ", style="bold")
-            text.append(str(label), style="bold")
+            ids = [o.id for o in ways_out(node)]
+            number = ids.index(option) + 1 if option in ids else None
+            text.append(f"Proposed: {number or option}", style="bold")
             reason = getattr(prop, "reason", "")
             if reason:
                 text.append(" - " + str(reason))
