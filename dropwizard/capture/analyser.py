@@ -28,6 +28,8 @@ STATIC_CLOCKS = {pt: rate for pt, (_n, rate) in STATIC_PT.items()}
 RTP_PTS = frozenset(range(35)) | frozenset(range(96, 128))
 MAX_CALLS = 200_000
 MAX_FLOWS = 500_000
+RUN_LINKS = {1: (12, 14), 113: (14, 16), 276: (0, 20)}
+"""Link types the run unpacker reads: (offset of the ethertype, offset of the IP header)."""
 RUN_MAX = 1600
 """Longest record handled by the run unpacker (RTP of any narrowband codec)."""
 RUN_LEN = 1024
@@ -43,8 +45,10 @@ class RtpFlow:
         "call",
         "clocks",
         "cur",
+        "cur_push",
         "cur_ssrc",
         "dst",
+        "every",
         "key",
         "receiver",
         "rtcp",
@@ -54,12 +58,15 @@ class RtpFlow:
         "streams",
     )
 
-    def __init__(self, key: bytes, src: str, dst: str, sink: list[RtpStream]) -> None:
+    def __init__(
+        self, key: bytes, src: str, dst: str, sink: list[RtpStream], every: list[RtpStream]
+    ) -> None:
         self.key = key
         self.src = src
         self.dst = dst
         self.streams: dict[int, RtpStream] = {}
         self.cur: RtpStream | None = None
+        self.cur_push: Any = None
         self.cur_ssrc = -1
         self.call: Call | None = None
         self.sender: str | None = None
@@ -67,6 +74,7 @@ class RtpFlow:
         self.clocks: dict[int, int] = STATIC_CLOCKS
         self.rtcp = 0
         self.sink = sink
+        self.every = every
 
     def stream(self, ssrc: int) -> RtpStream:
         st = self.streams.get(ssrc)
@@ -74,13 +82,14 @@ class RtpFlow:
             if len(self.streams) >= MAX_SSRCS and self.cur is not None:
                 return self.cur
             st = RtpStream(self.src, self.dst, ssrc, self.clocks)
+            self.every.append(st)
             st.call, st.sender, st.receiver = self.call, self.sender, self.receiver
             self.streams[ssrc] = st
             if self.call is not None:
                 self.call.streams.append(st)
             else:
                 self.sink.append(st)
-        self.cur, self.cur_ssrc = st, ssrc
+        self.cur, self.cur_ssrc, self.cur_push = st, ssrc, st.pending.append
         return st
 
 
@@ -113,6 +122,7 @@ class Analyser:
         self.media: dict[tuple[str, int], tuple[Call, str, bool]] = {}
         self.calls: dict[str, Call] = {}
         self.orphans: list[RtpStream] = []
+        self.all_streams: list[RtpStream] = []
         self.options = OptionsTracker()
         self.load = LoadTracker(flood_pps)
         self.frag = Reassembler()
@@ -134,6 +144,7 @@ class Analyser:
         with CaptureReader(self.path) as reader:
             self.reader = reader
             self._loop(reader)
+            self.flush()
             self.bytes = reader.bytes_read
             self.warnings.extend(reader.warnings)
         self.load.finish()
@@ -141,6 +152,12 @@ class Analyser:
             self.warnings.append(f"{len(self.frag.pending)} fragmented datagrams never completed")
         if self.malformed:
             self.warnings.append(f"{self.malformed} packets could not be decoded as SIP")
+
+    def flush(self) -> None:
+        """Fold every stream's queued packets into its aggregates."""
+        for st in self.all_streams:
+            if st.pending:
+                st.feed()
 
     def _loop(self, reader: CaptureReader) -> None:
         opened = reader.open_pcap()
@@ -158,6 +175,8 @@ class Analyser:
         slow = self._slow_safe
         rtpflow = RtpFlow
         eth = linktype == 1
+        et_at, ip_off = RUN_LINKS.get(linktype, (-1, 0))
+        run_min = ip_off + 40
         n = 0
         first = None
         t = 0.0
@@ -177,14 +196,22 @@ class Analyser:
                 end = pos + 16 + incl
                 if end > size or incl > MAX_RECORD:
                     break
-                if eth and 54 <= incl <= RUN_MAX and end + 16 <= size and rec(buf, end)[2] == incl:
+                if (
+                    et_at >= 0
+                    and run_min <= incl <= RUN_MAX
+                    and end + 16 <= size
+                    and rec(buf, end)[2] == incl
+                ):
                     # a run of records of one length (RTP of one codec): unpacked by C in one go
                     rsize = 16 + incl
                     pair = runs.get(incl)
                     if pair is None:
                         pair = runs[incl] = (
                             struct.Struct(f"{order}IIII{incl}x").iter_unpack,
-                            struct.Struct(f">28xHB5xHxB2x12s4xBBHII{incl - 54}x").iter_unpack,
+                            struct.Struct(
+                                f">{16 + et_at}xH{ip_off - et_at - 2}xB5xHxB2x12s4xBBHII"
+                                f"{incl - run_min}x"
+                            ).iter_unpack,
                         )
                     done = 0
                     k = min((size - pos) // rsize, RUN_LEN)
@@ -200,7 +227,7 @@ class Analyser:
                         seq,
                         ts,
                         ssrc,
-                    ) in zip(pair[0](view), pair[1](view)):
+                    ) in zip(pair[0](view), pair[1](view), strict=False):
                         if incl2 != incl:
                             break
                         t = ts_s + ts_f * mult
@@ -210,9 +237,9 @@ class Analyser:
                                 if b0 & 0xC0 == 0x80:
                                     if b1 < 200 or b1 > 206:
                                         if ssrc == fl.cur_ssrc:
-                                            fl.cur.add(t, b1, seq, ts)
+                                            fl.cur_push((t, b1, seq, ts))
                                         else:
-                                            fl.stream(ssrc).add(t, b1, seq, ts)
+                                            fl.stream(ssrc).pending.append((t, b1, seq, ts))
                                     else:
                                         self._rtcp_mux(fl)
                                 done += 1
@@ -239,9 +266,9 @@ class Analyser:
                         if b0 & 0xC0 == 0x80:
                             if b1 < 200 or b1 > 206:
                                 if ssrc == fl.cur_ssrc:
-                                    fl.cur.add(t, b1, seq, ts)
+                                    fl.cur_push((t, b1, seq, ts))
                                 else:
-                                    fl.stream(ssrc).add(t, b1, seq, ts)
+                                    fl.stream(ssrc).pending.append((t, b1, seq, ts))
                             else:
                                 self._rtcp_mux(fl)
                         pos = end
@@ -249,6 +276,7 @@ class Analyser:
                 slow(t, linktype, buf, pos + 16, end)
                 pos = end
             reader.consumed = pos
+            self.flush()
         self.packets = n
         if n:
             self.first_t = first
@@ -264,6 +292,8 @@ class Analyser:
         t = 0.0
         for t, lt, buf, off, end in reader.pcapng_records():
             n += 1
+            if not n & 0x7FFF:
+                self.flush()
             if first is None:
                 first = t
             if lt == 1 and end - off >= 54 and buf[off + 12] == 8 and buf[off + 13] == 0:
@@ -279,7 +309,7 @@ class Analyser:
                         if b0 & 0xC0 == 0x80:
                             if b1 < 200 or b1 > 206:
                                 st = fl.cur if ssrc == fl.cur_ssrc else fl.stream(ssrc)
-                                st.add(t, b1, seq, ts)
+                                st.pending.append((t, b1, seq, ts))
                             else:
                                 self._rtcp_mux(fl)
                         continue
@@ -385,7 +415,7 @@ class Analyser:
                 self._rtcp_mux(fl)
                 return
             st = fl.cur if ssrc == fl.cur_ssrc else fl.stream(ssrc)
-            st.add(t, b1, seq, ts)
+            st.pending.append((t, b1, seq, ts))
         elif cls is RtcpFlow:
             fl.packets += 1
             self.rtcp_packets += 1
@@ -434,7 +464,7 @@ class Analyser:
             return None
         if owner is None and (b1 & 0x7F not in RTP_PTS or sport < 1024 or dport < 1024):
             return None
-        fl = RtpFlow(key, f"{s_ip}:{sport}", f"{d_ip}:{dport}", self.orphans)
+        fl = RtpFlow(key, f"{s_ip}:{sport}", f"{d_ip}:{dport}", self.orphans, self.all_streams)
         if owner is not None:
             call, side, is_rtcp = owner
             if is_rtcp:

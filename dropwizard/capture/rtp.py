@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any
 
 STATIC_PT: dict[int, tuple[str, int]] = {
@@ -35,7 +36,11 @@ WINDOW_MASK = (1 << 64) - 1
 
 
 class RtpStream:
-    """Aggregates of one RTP stream (src, dst, SSRC). `add` is the per-packet hot path."""
+    """Aggregates of one RTP stream (src, dst, SSRC).
+
+    The capture loop appends `(time, byte1, seq, timestamp)` to `pending`; `feed` folds the
+    queue into the aggregates in one tight loop, so nothing per packet outlives a flush.
+    """
 
     __slots__ = (
         "base_seq",
@@ -60,6 +65,7 @@ class RtpStream:
         "max_jitter",
         "max_seq",
         "packets",
+        "pending",
         "pt",
         "pt_switches",
         "receiver",
@@ -79,6 +85,7 @@ class RtpStream:
         self.receiver: str | None = None
         self.held = False
         self.packets = 0
+        self.pending: list[tuple[float, int, int, int]] = []
         self.duplicates = 0
         self.late = 0
         self.cn_packets = 0
@@ -101,11 +108,20 @@ class RtpStream:
         self.gap_at = 0.0
 
     def add(self, t: float, b1: int, seq: int, ts: int) -> None:
-        """Account one packet: arrival time, second header byte, sequence, RTP timestamp."""
-        n = self.packets
-        self.packets = n + 1
-        pt = b1 & 0x7F
-        if n == 0:
+        """Account one packet now: arrival time, second header byte, sequence, RTP timestamp."""
+        self.pending.append((t, b1, seq, ts))
+        self.feed()
+
+    def feed(self) -> None:
+        """Account the packets queued in `pending` (the capture loop appends, this aggregates)."""
+        pk = self.pending
+        if not pk:
+            return
+        start = 0
+        if self.packets == 0:
+            t, b1, seq, ts = pk[0]
+            pt = b1 & 0x7F
+            self.packets = 1
             self.first = self.last = t
             self.base_seq = self.max_seq = seq
             self.window = 1
@@ -114,64 +130,79 @@ class RtpStream:
             self.clock = self.clocks.get(pt, 0)
             if pt == CN_PT:
                 self.cn_packets = 1
-            return
-        delta = t - self.last
-        if delta > self.max_delta:
-            self.max_delta = delta
-            if self.last_pt != CN_PT and delta > self.max_gap:
-                self.max_gap = delta
-                self.gap_at = self.last
-        max_seq = self.max_seq
-        if seq == ((max_seq + 1) & 0xFFFF):
-            if seq == 0:
-                self.cycles += 0x10000
-            self.max_seq = seq
-            self.window = ((self.window << 1) | 1) & WINDOW_MASK
-        else:
-            d = (seq - max_seq) & 0xFFFF
-            if d == 0:
-                self.duplicates += 1
-                return
-            if d < 0x8000:
-                if seq < max_seq:
-                    self.cycles += 0x10000
-                self.max_seq = seq
-                self.window = ((self.window << d) | 1) & WINDOW_MASK
+            start = 1
+        packets = self.packets
+        last, last_ts, last_pt = self.last, self.last_ts, self.last_pt
+        max_seq, window, cycles = self.max_seq, self.window, self.cycles
+        duplicates, late, cn = self.duplicates, self.late, self.cn_packets
+        max_delta, max_gap, gap_at = self.max_delta, self.max_gap, self.gap_at
+        jitter, jsum, jmax = self.jitter, self.jitter_sum, self.max_jitter
+        clock, pt0, switches = self.clock, self.pt, self.pt_switches
+        mask = WINDOW_MASK
+        for t, b1, seq, ts in islice(pk, start, None) if start else pk:
+            packets += 1
+            pt = b1 & 0x7F
+            delta = t - last
+            if delta > max_delta:
+                max_delta = delta
+                if last_pt != CN_PT and delta > max_gap:
+                    max_gap = delta
+                    gap_at = last
+            if seq == ((max_seq + 1) & 0xFFFF):
+                if seq == 0:
+                    cycles += 0x10000
+                max_seq = seq
+                window = ((window << 1) | 1) & mask
             else:
-                back = 0x10000 - d
-                if back < 64:
-                    bit = 1 << back
-                    if self.window & bit:
-                        self.duplicates += 1
-                        return
-                    self.window |= bit
-                self.late += 1
-        if pt != self.last_pt:
+                d = (seq - max_seq) & 0xFFFF
+                if d == 0:
+                    duplicates += 1
+                    continue
+                if d < 0x8000:
+                    if seq < max_seq:
+                        cycles += 0x10000
+                    max_seq = seq
+                    window = ((window << d) | 1) & mask
+                else:
+                    back = 0x10000 - d
+                    if back < 64:
+                        bit = 1 << back
+                        if window & bit:
+                            duplicates += 1
+                            continue
+                        window |= bit
+                    late += 1
+            if pt != last_pt:
+                if pt == CN_PT:
+                    cn += 1
+                switches += 1
+                last_pt = pt
+                last = t
+                last_ts = ts
+                continue
             if pt == CN_PT:
-                self.cn_packets += 1
-            self.pt_switches += 1
-            self.last_pt = pt
-            self.last = t
-            self.last_ts = ts
-            return
-        if pt == CN_PT:
-            self.cn_packets += 1
-        clock = self.clock
-        if clock and pt == self.pt:
-            dts = (ts - self.last_ts) & 0xFFFFFFFF
-            if dts >= 0x80000000:
-                dts -= 0x100000000
-            dd = delta * clock - dts
-            if dd < 0:
-                dd = -dd
-            j = self.jitter
-            j += (dd - j) * 0.0625
-            self.jitter = j
-            self.jitter_sum += j
-            if j > self.max_jitter:
-                self.max_jitter = j
-        self.last = t
-        self.last_ts = ts
+                cn += 1
+            if clock and pt == pt0:
+                dts = (ts - last_ts) & 0xFFFFFFFF
+                if dts >= 0x80000000:
+                    dts -= 0x100000000
+                dd = delta * clock - dts
+                if dd < 0:
+                    dd = -dd
+                jitter += (dd - jitter) * 0.0625
+                jsum += jitter
+                if jitter > jmax:
+                    jmax = jitter
+            last = t
+            last_ts = ts
+        pk.clear()
+        self.packets = packets
+        self.last, self.last_ts, self.last_pt = last, last_ts, last_pt
+        self.max_seq, self.window, self.cycles = max_seq, window, cycles
+        self.duplicates, self.late, self.cn_packets = duplicates, late, cn
+        self.max_delta, self.max_gap, self.gap_at = max_delta, max_gap, gap_at
+        self.jitter, self.jitter_sum, self.max_jitter = jitter, jsum, jmax
+        self.pt_switches = switches
 
     @property
     def expected(self) -> int:

@@ -40,6 +40,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--endpoint", metavar="IP", help="media endpoint for rtp_flow")
     p.add_argument("--interface", metavar="IF", help="capture interface (default: any)")
     p.add_argument("--seconds", type=float, metavar="N", help="capture length in seconds")
+    p.add_argument(
+        "--rtp-range", metavar="LOW-HIGH", help="RTP port range (default: from the config)"
+    )
+    p.add_argument(
+        "--sip-ports", metavar="P[,P]", help="SIP ports (default: SS_SIP_PORT or 5060,6060)"
+    )
     p.add_argument("--root", metavar="DIR", help="a directory or saved snapshot standing in for /")
     p.add_argument("--source", metavar="SRC", help="CDR database for the database probe")
     p.add_argument("--pcap", metavar="FILE", help="analyse this capture instead of capturing")
@@ -79,7 +85,13 @@ def select(names: list[str], args: argparse.Namespace) -> list[str]:
 def validate(args: argparse.Namespace, host: Any) -> dict[str, Any]:
     """Check the user-given values before any probe runs; one-line InputError on a bad one."""
     from dropwizard.probes.tcpdump import MAX_SECONDS
-    from dropwizard.probes.validate import parse_interface, parse_ip, parse_target
+    from dropwizard.probes.validate import (
+        parse_interface,
+        parse_ip,
+        parse_port_range,
+        parse_ports,
+        parse_target,
+    )
 
     params: dict[str, Any] = {}
     if args.target:
@@ -97,6 +109,11 @@ def validate(args: argparse.Namespace, host: Any) -> dict[str, Any]:
         if not 0 < args.seconds <= MAX_SECONDS:
             raise InputError(f"--seconds {args.seconds:g}: give 1 to {MAX_SECONDS:g} seconds")
         params["seconds"] = args.seconds
+    if args.rtp_range:
+        lo, hi = parse_port_range(args.rtp_range, "--rtp-range")
+        params["rtp_range"] = f"{lo}-{hi}"
+    if args.sip_ports:
+        params["sip_ports"] = parse_ports(args.sip_ports, "--sip-ports")
     if args.source:
         params["source"] = args.source
     if args.pcap:

@@ -225,11 +225,25 @@ def worst(*statuses: Status) -> Status:
     return Status.OK
 
 
+def apply_overrides(pc: ProbeContext) -> None:
+    """`rtp_range` and `sip_ports` parameters replace the configured ones for every probe."""
+    from dataclasses import replace
+
+    from dropwizard.probes.validate import parse_port_range, parse_ports
+
+    if pc.params.get("rtp_range") is not None:
+        rng = parse_port_range(pc.params["rtp_range"], "--rtp-range")
+        pc.config = replace(pc.config, rtp_range=rng)
+    if pc.params.get("sip_ports") is not None:
+        pc.config = replace(pc.config, sip_ports=parse_ports(pc.params["sip_ports"], "--sip-ports"))
+
+
 def execute(name: str, asked: str, fn: ProbeFn, pc: ProbeContext) -> Evidence:
     """Run one probe and wrap its Result (or a user input error) into Evidence."""
     started = utc_now_iso()
     t0 = time.perf_counter()
     try:
+        apply_overrides(pc)
         res = fn(pc)
     except InputError as exc:
         res = Result(Status.ERROR, exc.message)

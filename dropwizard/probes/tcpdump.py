@@ -129,6 +129,8 @@ def capture(
         **({"umask": 0o077} if isinstance(pc.host, LocalHost) else {}),
     )
     ended = time.time()
+    if run.interrupted and not run.timed_out:
+        ended = min(ended, started + seconds)
     if os.path.exists(path):
         os.chmod(path, 0o600)
     err = run.stderr

@@ -25,9 +25,18 @@ def status_value(status: Any) -> str:
     return str(getattr(status, "value", status) or "").lower()
 
 
+_CONTROLS = {c: "\ufffd" for c in [*range(0, 9), *range(11, 32), 127, *range(128, 160)]}
+"""Control characters (escape sequences included) that must never reach the terminal."""
+
+
+def safe(text: str) -> str:
+    """Text with terminal control characters replaced; newlines and tabs kept."""
+    return text.translate(_CONTROLS)
+
+
 def literal(value: Any, style: str = "") -> Text:
-    """Any value as literal text: brackets stay brackets."""
-    return Text(str(value), style=style)
+    """Any value as literal text: brackets stay brackets, escape sequences are defused."""
+    return Text(safe(str(value)), style=style)
 
 
 def clip(value: Any, limit: int = CELL_MAX) -> str:

@@ -5,18 +5,32 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pytest
 from support import require_binary
 
 from dropwizard.capture import analyse_file
 
-from .pcapbuild import LINK_ETH, call_messages, ipv4, link, rtp, sip, udp, write_pcap
+from .pcapbuild import (
+    LINK_ETH,
+    LINK_RAW,
+    LINK_SLL,
+    LINK_SLL2,
+    call_messages,
+    ipv4,
+    link,
+    rtp,
+    sip,
+    udp,
+    write_pcap,
+)
 from .tshark import compare, rtp_streams
 
 T0 = 1_764_331_200.0
 A, B = "192.0.2.1", "192.0.2.2"
 
 
-def test_wrap_loss_jitter_match_tshark(tmp_path: Path) -> None:
+@pytest.mark.parametrize("linktype", [LINK_ETH, LINK_SLL, LINK_SLL2, LINK_RAW])
+def test_wrap_loss_jitter_match_tshark(tmp_path: Path, linktype: int) -> None:
     tshark = require_binary("tshark")
     rng = random.Random(7)
     m = call_messages((A, 40000), (B, 50000))
@@ -42,7 +56,7 @@ def test_wrap_loss_jitter_match_tshark(tmp_path: Path) -> None:
     pk.append((T0 + 32, ipv4(A, B, 17, udp(5060, 5060, m["bye"]))))
     pk.sort(key=lambda x: x[0])
     p = tmp_path / "cmp.pcap"
-    write_pcap(str(p), LINK_ETH, [(x, link(LINK_ETH, f)) for x, f in pk])
+    write_pcap(str(p), linktype, [(x, link(linktype, f)) for x, f in pk])
     r = analyse_file(str(p))
     theirs = rtp_streams(tshark, str(p))
     assert compare(r.streams, theirs) == 2

@@ -83,16 +83,16 @@ def test_rtp_one_way_then_stopped(live: None, tmp_path: Path) -> None:
     def send() -> None:
         for i in range(50):
             a.sendto(rtp(i, 0x1111), b.getsockname())
-            time.sleep(0.02)
+            time.sleep(0.01)
 
-    cfg = ProbeConfig(capture_dir=str(tmp_path), rtp_stop_s=1.2)
+    cfg = ProbeConfig(capture_dir=str(tmp_path), rtp_stop_s=1.0)
     t = when_capturing(tmp_path, "rtp", send)
     ev = probe(
         "rtp_flow",
         config=cfg,
         endpoint="127.0.0.1",
         interface="lo",
-        seconds=3.5,
+        seconds=4,
         rtp_range=f"{ports[0]}-{ports[1]}",
     )
     t.join()

@@ -93,6 +93,8 @@ def test_default_selection_and_target(capsys: pytest.CaptureFixture[str]) -> Non
         ),
         (["sip_flood", "--seconds", "0"], "--seconds 0"),
         (["--root", "/nonexistent/dir"], "not a directory"),
+        (["rtp_ports", "--rtp-range", "60000-10000"], "invalid --rtp-range"),
+        (["sip_capture", "--sip-ports", "5060,99999"], "invalid --sip-ports '99999'"),
     ],
 )
 def test_input_errors_are_one_line_exit_2(
@@ -110,6 +112,13 @@ def test_text_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert "conntrack" in out and "services" in out and "fail" in out
     assert "echo 3600 > /proc/sys/net/netfilter/nf_conntrack_udp_timeout_stream" in out
     assert "down: empd" in out
+
+
+def test_port_options(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, records = run_json(
+        ["rtp_ports", "--root", str(FIXTURES / "vos3000"), "--rtp-range", "10000:10003"], capsys
+    )
+    assert rc == 0 and records[0]["facts"]["in_use"] == 4 and records[0]["facts"]["range_size"] == 4
 
 
 def test_list(capsys: pytest.CaptureFixture[str]) -> None:
@@ -191,3 +200,20 @@ def test_facts_use_only_documented_names(root: str) -> None:
             continue
         ev = run_probe(name, host=fixture_host(root), config=ProbeConfig(udp_sample_s=0))
         assert set(ev.facts) <= docs[ev.name], (ev.name, set(ev.facts) - docs[ev.name])
+
+
+def test_port_options_reach_every_probe(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, records = run_json(
+        [
+            "firewall",
+            "--root",
+            str(FIXTURES / "recorded_nft"),
+            "--sip-ports",
+            "5090",
+            "--rtp-range",
+            "10000-10100",
+        ],
+        capsys,
+    )
+    assert records[0]["data"]["sip_ports"] == {"5090": "closed"}
+    assert records[0]["data"]["rtp_range"] == [10000, 10100] and rc == 0

@@ -25,7 +25,7 @@ def hostile(ctx: GatherContext, params: Mapping[str, Any]) -> Evidence:
         "cdr",
         f"SELECT '{NASTY}' FROM e_cdr_20261128",
         Status.ERROR,
-        f"MySQL said: {NASTY}",
+        f"MySQL said: {NASTY}\x1b[2J",
         {"top_cause": 16},
         {"causes": [{"cause": NASTY, "calls": 3}]},
         raw=f"raw {NASTY}",
@@ -44,6 +44,7 @@ async def test_markup_in_evidence_shows_literally() -> None:
         await settle(pilot)
         text = screen_text(app)
         assert "MySQL said: [bold red]gw[/] [link=http://x]A[/link]" in text
+        assert "\x1b" not in text and "\ufffd" in text
         await pilot.press("v")
         await until(pilot, lambda: isinstance(app.screen, EvidenceScreen))
         await settle(pilot)

@@ -12,6 +12,12 @@ def test_literal_keeps_markup_as_typed() -> None:
     assert literal("[bold]x[/bold] [link=y]z").plain == "[bold]x[/bold] [link=y]z"
 
 
+def test_literal_defuses_terminal_escapes() -> None:
+    out = literal("a\x1b]52;c;ZXZpbA==\x07b\x1b[2Jc\nd\te\x9bf").plain
+    assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
+    assert out.startswith("a\ufffd]52;c;") and "\nd\te" in out
+
+
 @given(st.text(), st.integers(min_value=2, max_value=200))
 def test_clip_is_one_line_within_the_limit(text: str, limit: int) -> None:
     out = clip(text, limit)

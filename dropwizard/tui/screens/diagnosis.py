@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
 from dropwizard.tui import keys
-from dropwizard.tui.text import clip, literal, status_value
+from dropwizard.tui.text import clip, literal, safe, status_value
 from dropwizard.tui.widgets.status import StatusBadge
 
 GROUPS = (("FIX", "Fix"), ("WORKAROUND", "Workaround"), ("CHECK", "Check"))
@@ -71,7 +71,7 @@ class DiagnosisScreen(Screen):
                     with Horizontal(classes="checked"):
                         yield StatusBadge(getattr(ev, "status", ""))
                         line = Text(f"{node_id}: ", style="dim")
-                        line.append(f"{getattr(ev, 'name', '?')} ")
+                        line.append(safe(f"{getattr(ev, 'name', '?')} "))
                         line.append(clip(getattr(ev, "summary", ""), 120))
                         yield Static(line, classes="checked-line")
             if not any_ev:
@@ -94,10 +94,10 @@ class DiagnosisScreen(Screen):
         sev = str(getattr(f.severity, "value", f.severity))
         head = Text(f"{i}. ")
         head.append(f"[{sev.upper()}] ", style="bold")
-        head.append(str(f.title), style="bold")
+        head.append(safe(str(f.title)), style="bold")
         head.append(f"  ({f.id}, confidence {f.confidence:.0%}", style="dim")
         if f.gateway:
-            head.append(f", gateway {f.gateway}", style="dim")
+            head.append(safe(f", gateway {f.gateway}"), style="dim")
         if f.side:
             head.append(f", {f.side} side", style="dim")
         if f.calls:
@@ -109,7 +109,7 @@ class DiagnosisScreen(Screen):
         for label, items in split_recommendations(list(f.recommendations)):
             for it in items:
                 t = Text(f"  {label}: ", style="bold")
-                t.append(it)
+                t.append(safe(it))
                 out.append(Static(t, classes=f"rec rec-{label.lower()}"))
         return out
 

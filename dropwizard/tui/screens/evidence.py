@@ -50,7 +50,7 @@ class EvidenceScreen(Screen):
         top = Text(f"Evidence {self.index + 1}/{len(self.evidence)}", style="bold")
         if self.title_text:
             top.append(" - ")
-            top.append(self.title_text)
+            top.append(tx.safe(self.title_text))
         self.query_one("#ev-top", Static).update(top)
         body = self.query_one("#ev-body", VerticalScroll)
         body.remove_children()

@@ -18,7 +18,7 @@ from dropwizard.scope import Scope, parse_time
 from dropwizard.tui import keys
 from dropwizard.tui.backend import Resumable, StartRequest
 from dropwizard.tui.messages import SessionFailed, SessionOpened
-from dropwizard.tui.text import literal
+from dropwizard.tui.text import literal, safe
 
 WINDOWS: tuple[tuple[str, str], ...] = (
     ("All data", "all"),
@@ -161,7 +161,7 @@ class StartScreen(Screen):
         text = Text("Unfinished session: ", style="bold")
         text.append(f"{found.flow or '?'} at step {found.node or '?'}")
         if found.source:
-            text.append(f", source {found.source}")
+            text.append(safe(f", source {found.source}"))
         if found.started:
             text.append(f", started {found.started[:16].replace('T', ' ')}")
         text.append(". Ctrl+R resumes it.")

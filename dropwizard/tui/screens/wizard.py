@@ -165,7 +165,7 @@ class WizardScreen(Screen):
             return [Static(literal(f"Finding: {fid}"), classes="finding-title")]
         head = Text()
         head.append(f"{str(getattr(finding.severity, 'value', finding.severity)).upper()}  ")
-        head.append(str(finding.title), style="bold")
+        head.append(tx.safe(str(finding.title)), style="bold")
         out = [Static(head, classes="finding-title")]
         out += [Static(literal("• " + e), classes="finding-line") for e in finding.evidence[:4]]
         out += [
@@ -226,12 +226,12 @@ class WizardScreen(Screen):
             text.append(f"Proposed: {number or option}", style="bold")
             reason = getattr(prop, "reason", "")
             if reason:
-                text.append(" - " + str(reason))
+                text.append(" - " + tx.safe(str(reason)))
             facts = getattr(prop, "facts", {}) or {}
             if facts:
                 text.append("\n")
                 text.append(
-                    "  ".join(f"{k}={fmt_value(v)}" for k, v in list(facts.items())[:4]),
+                    tx.safe("  ".join(f"{k}={fmt_value(v)}" for k, v in list(facts.items())[:4])),
                     style="dim",
                 )
         else:

@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
 from dropwizard.tui import text as tx
-from dropwizard.tui.text import clip, literal, status_value
+from dropwizard.tui.text import clip, literal, safe, status_value
 from dropwizard.tui.widgets.chart import ColumnChart
 from dropwizard.tui.widgets.evidence_charts import duration_chart, rejection_chart
 from dropwizard.tui.widgets.status import StatusBadge
@@ -26,9 +26,9 @@ def _get(ev: Any, name: str, default: Any = None) -> Any:
 def headline(ev: Any) -> Text:
     """`cdr.causes  412 calls, 61 % cause 102   (38 ms)` as literal text."""
     text = Text()
-    text.append(str(_get(ev, "name", "?")), style="bold")
+    text.append(safe(str(_get(ev, "name", "?"))), style="bold")
     text.append("  ")
-    text.append(str(_get(ev, "summary", "")))
+    text.append(safe(str(_get(ev, "summary", ""))))
     took = tx.duration_text(_get(ev, "duration_ms", 0) or 0)
     if took:
         text.append(f"  ({took})", style="dim")
