@@ -38,8 +38,8 @@ provider gateway, None means every gateway. Types and their params:
 - `nat_keepalive`: `binding_s` (default 60): as above for an endpoint behind NAT whose binding
   expires; usually a customer gateway. share default 0.08.
 
-The default demo dataset (`--source demo`, `DEMO_FAULTS`) is one day, 2026-11-27 UTC, about
-30,000 calls (seed 7) with three planted problems:
+The default demo dataset (`--source demo`, `DEMO_FAULTS`) is one day, 2026-11-27 UTC: 30,000
+calls in 33,412 CDRs (retries included), seed 7, ASR 54 %, with three planted problems:
 
 1. `PRV-Zetta-Route2` (provider): a session timer with Session-Expires 1800 s that is never
    refreshed: every call on it longer than 1768 s is ended by the switch at 1768 s (cause 102).

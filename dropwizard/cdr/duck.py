@@ -136,6 +136,7 @@ class DuckSource(CdrSource):
         self.max_seconds = max_seconds
         self.con = duckdb.connect(":memory:")
         self.con.execute("SET threads TO 2")
+        self.con.execute("SET preserve_insertion_order = false")
         self.cm: ColumnMap | None = None
         self.bad_lines: list[tuple[int, str]] = []
         self.bad_count = 0
@@ -263,7 +264,15 @@ class DuckSource(CdrSource):
             f"SELECT COUNT(*), MIN(stoptime), MAX(stoptime) FROM {TABLE}"
         ).fetchone()
         self.rows, self.min_stop, self.max_stop = int(n), lo, hi
-        missing = [LOGICAL[m][0] for m in self.cm.missing()]
+        important = (
+            "caller_gw",
+            "callee_gw",
+            "enddirection",
+            "reason",
+            "rtpforward",
+            "flownofirst",
+        )
+        missing = [LOGICAL[m][0] for m in self.cm.missing() if m in important]
         if missing:
             self.notes.append(
                 f"{where}: no column for {', '.join(missing)}; analyses that need it are skipped"

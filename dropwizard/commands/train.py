@@ -153,6 +153,11 @@ def _headless(args: argparse.Namespace, config: Any) -> int:
             print()
             print(f"Reached: {', '.join(run.reached()) or 'no finding'}")
             print(f"True diagnosis: {scenario.diagnosis.describe()}")
+            for f in run.engine.findings:
+                print(f"\n{f.title} ({f.id}):")
+                for rec in f.recommendations:
+                    print(f"  - {rec}")
+            print()
             for line in score.lines():
                 print(line)
             print()

@@ -75,6 +75,7 @@ def render(
     notes: list[str] | None = None,
     scope: str = "",
     path: list[str] | None = None,
+    fixes: list[tuple[str, list[str]]] | None = None,
 ) -> str:
     """The whole report. `teaches` holds (term, text, reference) from the glossary."""
     out: list[str] = [
@@ -138,6 +139,10 @@ def render(
         else:
             out.append("- Evidence did not decide; any option was accepted")
         out += [f"- Time: {d.seconds:.0f} s", ""]
+    if fixes:
+        out += ["## What the flow recommends for the finding reached", ""]
+        for title, recs in fixes:
+            out += [f"{title}:", ""] + [f"- {r}" for r in recs] + [""]
     out += ["## Score", ""]
     out += [f"- {line}" for line in score.lines()]
     out += ["", "Rules:", ""]

@@ -384,6 +384,9 @@ class TrainingRun:
             notes=self.attribution(),
             scope=self.ctx.scope.describe(),
             path=self.engine.visited(),
+            fixes=[
+                (f"{f.title} (`{f.id}`)", list(f.recommendations)) for f in self.engine.findings
+            ],
         )
 
     def close(self) -> None:

@@ -4,11 +4,16 @@ A scenario is a directory `flows/scenarios/NAME/`:
 
 ```
 scenario.yaml      what the trainee is told, the data to generate, the answer, hints, debrief
-host/              recorded probe outputs (`dropwizard.probes.host.RecordedHost`):
+host/              required: what the probes saw (`dropwizard.probes.host.RecordedHost`)
   root/...         files as they were on the VOS3000 host (/proc/sys/net/netfilter/..., logs)
-  commands.yaml    command outputs (iptables-save, systemctl, ...)
+  commands.yaml    command outputs (iptables-save, uname -r, ...)
+  evidence.yaml    optional: outcomes of gatherers that do not go through the probe host
+                   (probe.database, probe.sip_options, ...; see dropwizard.training.recorded)
 capture.pcap       optional SIP/RTP capture
 ```
+
+Nothing runs on the trainee's machine: probes read the recorded host, the gatherers that would
+open connections serve `evidence.yaml` (or come out skipped), the CDRs are generated.
 
 `scenario.yaml`:
 
@@ -19,20 +24,21 @@ difficulty: easy              # easy | medium | hard
 flow: call-drop               # the flow walked (default call-drop)
 brief: |                      # the ticket the trainee starts from
   ...
-scope: {kind: gateway, gateway: GW-NAT, since: 2026-11-28T00:00, until: 2026-11-29T00:00}
+scope: {kind: gateway, gateway: CUST-Sunrise-Retail}   # call (number, at) | gateway | window;
+                              # times default to the dataset's day
 dataset:                      # input of dropwizard.cdr.demo.generate()
   seed: 11
   day: 2026-11-28
-  calls: 600
-  faults:
-    - {type: rtp_timeout, gateway: GW-NAT, share: 0.3}
+  calls: 5000
+  faults:                     # demo generator faults: type, gateway, params, share, window
+    - {type: rtp_timeout, gateway: CUST-Sunrise-Retail, params: {proxied: false}, share: 0.2}
 host: host                    # recorded host directory (default: host/ when present)
 capture: capture.pcap         # optional
 params: {target: 127.0.0.1}   # session parameters for the probes (optional)
 diagnosis:                    # the true diagnosis
   findings: [rtp_timeout]     # finding ids (DESIGN.md)
   match: all                  # all (default): reach every one; any: one of them is enough
-  gateway: GW-NAT             # optional: the gateway at fault (null: the whole switch)
+  gateway: CUST-Sunrise-Retail   # optional: the gateway at fault (checked, costs no points)
 expect: {start: gateway}      # optional: the right option where evidence does not decide
 hints:                        # per node id, cheapest first; `any` applies to every node
   step1: ["Which release cause dominates the answered calls?"]

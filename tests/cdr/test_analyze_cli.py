@@ -92,7 +92,7 @@ def test_call_lookup_on_demo(capsys) -> None:
 
 
 def test_relative_since_is_a_value(capsys) -> None:
-    code, out, err = run(capsys, "--source", "demo", "--since", "-3h", "--format", "json")
+    code, out, _ = run(capsys, "--source", "demo", "--since", "-3h", "--format", "json")
     assert code == 0 and json.loads(out)["window"]["since"] is not None
 
 

@@ -124,3 +124,18 @@ def test_large_file_lookup_reads_the_file_again(tmp_path: Path, monkeypatch) -> 
     assert any(x["flowno"] == leg[ix["flowno"]] for x in res["legs"])
     s = analytics.summarise(analytics.collect(src, None, None))
     assert s.calls == len(rows)
+
+
+def test_datetime_times_and_missing_columns(tmp_path: Path) -> None:
+    p = tmp_path / "dt.csv"
+    p.write_text(
+        "flowno,callergatewayid,calleegatewayid,starttime,stoptime,holdtime,endreason,enddirection\n"
+        "1,A,B,2026-11-27 10:00:00,2026-11-27 10:01:00,55,200,0\n"
+        "2,A,B,2026-11-27 10:02:00,2026-11-27 10:02:03,0,503,1\n"
+    )
+    src = DuckSource.from_csv(p)
+    since, until = src.default_window()
+    assert since is not None and since.isoformat().startswith("2026-11-27T10:01")
+    s = analytics.summarise(analytics.collect(src, since, until))
+    assert (s.calls, s.answered) == (2, 1)
+    assert any("sipreasonheader" in n and "flownofirst" in n for n in src.notes)

@@ -264,3 +264,25 @@ def test_cancel_kills_the_running_query(mysql_server, mysql_db, mysql_uri) -> No
         assert src.execute(Stmt("SELECT 1", []))[0][0] == 1
     finally:
         src.close()
+
+
+def test_old_server_path_kills_from_a_second_connection(mysql_server, mysql_db, mysql_uri) -> None:
+    rows = rows_for(18, calls=200)
+    load_mysql(mysql_server, mysql_db, rows, TABLE)
+    src = MysqlSource(mysql_uri, max_seconds=1, prompt=False)
+    src.mariadb, src.version_tuple = False, (5, 0, 96)  # no server-side limit on MySQL 5.0
+    try:
+        heavy = Stmt(
+            f"SELECT COUNT(*) FROM {TABLE} a, {TABLE} b, {TABLE} c, {TABLE} d "
+            "WHERE a.holdtime + b.holdtime + c.holdtime + d.holdtime = -1",
+            [],
+            "cross join",
+        )
+        assert src._limited(heavy.sql) == heavy.sql
+        with pytest.raises(QueryTimeout):
+            src.execute(heavy)
+        assert src.execute(Stmt(f"SELECT COUNT(*) FROM {TABLE}", []))[0][0] == len(rows)
+        src.mariadb, src.version_tuple = False, (8, 0, 20)
+        assert "MAX_EXECUTION_TIME(1000)" in src._limited("SELECT 1")
+    finally:
+        src.close()

@@ -209,6 +209,9 @@ def test_report_lists_every_decision_with_its_evidence(tmp_path: Path) -> None:
         assert len(run.records()) == len(judgements)
         assert "## Debrief" in report and run.scenario.debrief.splitlines()[0] in report
         assert "SIP 503 Service Unavailable" in report  # glossary terms the scenario teaches
+        assert "## What the flow recommends for the finding reached" in report
+        for rec in run.engine.findings[0].recommendations:
+            assert f"- {rec}" in report
     finally:
         run.close()
     events = [json.loads(line) for line in transcript.read_text().splitlines()]
@@ -309,3 +312,27 @@ def test_time_is_measured_from_the_evidence_to_the_choice() -> None:
         assert slow.score().time_points == 0
     finally:
         slow.close()
+
+
+@pytest.mark.parametrize("name", [n for n in SHIPPED if len(shipped(n).dataset.faults) >= 2])
+def test_each_fault_of_a_multi_fault_scenario_is_found_by_rescoping(name: str) -> None:
+    from dataclasses import replace
+
+    from dropwizard.scope import Scope
+
+    sc = shipped(name)
+    assert sc.diagnosis.match == "any"
+    reached: set[str] = set()
+    for fault in sc.dataset.faults:
+        assert fault.gateway, "each fault of a multi-fault scenario names its gateway"
+        rescoped = replace(sc, scope=Scope(kind="gateway", gateway=fault.gateway))
+        run = TrainingRun.open(rescoped, source=source_for(sc), clock=timed_clock(1.0))
+        try:
+            list(follow_evidence(run))
+            found = [f for f in run.engine.findings if f.id in sc.diagnosis.findings]
+            assert found, f"walking {fault.gateway} reaches {run.reached()}"
+            assert all(f.gateway in (None, fault.gateway) for f in found)
+            reached.update(f.id for f in found)
+        finally:
+            run.close()
+    assert reached == set(sc.diagnosis.findings)
