@@ -476,12 +476,14 @@ class Analyser:
                 fl.sender, fl.receiver = side, other(side)
             else:
                 fl.sender, fl.receiver = other(side), side
-            clocks = dict(STATIC_CLOCKS)
-            for sdp in call.sdp.values():
-                for pt, (_name, rate) in sdp.rtpmap.items():
-                    if rate:
-                        clocks[pt] = rate
-            fl.clocks = clocks
+            if call.clocks is None:
+                clocks = dict(STATIC_CLOCKS)
+                for sdp in call.sdp.values():
+                    for pt, (_name, rate) in sdp.rtpmap.items():
+                        if rate:
+                            clocks[pt] = rate
+                call.clocks = clocks
+            fl.clocks = call.clocks
         self._remember(key, fl, (d_ip, dport), (s_ip, sport))
         return fl
 

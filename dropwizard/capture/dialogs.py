@@ -106,6 +106,8 @@ class Call:
         self.user_agents: dict[str, str] = {}
         self.contacts: dict[str, str] = {}
         self.vias: dict[str, dict[str, str | None]] = {}
+        self.clocks: dict[int, int] | None = None
+        """RTP clock rates by payload type from this call's SDP (built on first use)."""
         self.sdp: dict[str, Sdp] = {}
         self.sdp_history: list[tuple[float, str, str]] = []
         self.timeline: list[tuple[float, str, str, str]] = []
@@ -158,6 +160,7 @@ class Call:
             self.contacts[side] = host_of(contact)
         if sdp is not None and not repeat:
             self.sdp[side] = sdp
+            self.clocks = None
             self.sdp_history.append((t, side, sdp.direction))
             return sdp
         return None

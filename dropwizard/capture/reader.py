@@ -86,23 +86,24 @@ class CaptureReader:
         return data
 
     def records(self) -> Iterator[Record]:
-        head = self._read(24)
-        if len(head) < 4:
-            raise CaptureError(
-                f"{self.path}: empty or not a capture (pcap or pcapng expected, "
-                "record one with tcpdump -w FILE)"
-            )
-        magic = head[:4]
-        if magic in PCAP_MAGICS:
-            self.format = "pcap"
-            return self._pcap(head)
-        if magic == PCAPNG_SHB:
-            self.format = "pcapng"
-            return self._pcapng(head)
-        raise CaptureError(
-            f"{self.path}: not a pcap or pcapng capture (starts with {magic.hex()}); "
-            "record one with tcpdump -w FILE"
-        )
+        """Every record of the file as `(ts, linktype, buf, off, end)`."""
+        opened = self.open_pcap()
+        if opened is None:
+            yield from self._pcapng(self._head)
+            return
+        linktype, mult, rec = opened
+        for buf, start in self.pcap_chunks():
+            pos = start
+            size = len(buf)
+            while pos + 16 <= size:
+                ts_s, ts_f, incl, _orig = rec(buf, pos)
+                end = pos + 16 + incl
+                if end > size or incl > MAX_RECORD:
+                    break
+                self.packets += 1
+                yield ts_s + ts_f * mult, linktype, buf, pos + 16, end
+                pos = end
+            self.consumed = pos
 
     def pcap_chunks(self) -> Iterator[tuple[bytes, int]]:
         """For a classic pcap: yields `(buf, pos)`; the caller walks records from `pos` and sets
@@ -168,48 +169,6 @@ class CaptureReader:
     def pcapng_records(self) -> Iterator[Record]:
         """Records of a pcapng file after `open_pcap` returned None."""
         return self._pcapng(self._head)
-
-    def _pcap(self, head: bytes) -> Iterator[Record]:
-        if len(head) < 24:
-            raise CaptureError(f"{self.path}: pcap header cut short ({len(head)} of 24 bytes)")
-        order, mult = PCAP_MAGICS[head[:4]]
-        linktype = struct.unpack(order + "I", head[20:24])[0] & 0x0FFFFFFF
-        self.linktypes.add(linktype)
-        rec = struct.Struct(order + "IIII").unpack_from
-        read = self._read
-        buf = b""
-        pos = 0
-        offset = 24
-        packets = 0
-        while True:
-            chunk = read(CHUNK)
-            if not chunk:
-                break
-            buf = buf[pos:] + chunk if pos < len(buf) else chunk
-            pos = 0
-            n = len(buf)
-            while pos + 16 <= n:
-                ts_s, ts_f, incl, _orig = rec(buf, pos)
-                if incl > MAX_RECORD:
-                    self.warnings.append(
-                        f"corrupt record header at byte {offset + pos} (claims {incl} bytes): "
-                        "results so far"
-                    )
-                    self.packets = packets
-                    return
-                end = pos + 16 + incl
-                if end > n:
-                    break
-                packets += 1
-                yield ts_s + ts_f * mult, linktype, buf, pos + 16, end
-                pos = end
-            offset += pos
-        self.packets = packets
-        if pos < len(buf):
-            self.warnings.append(
-                f"file ends mid-packet at byte {offset + pos} "
-                f"({len(buf) - pos} bytes of a last record): results so far"
-            )
 
     def _pcapng(self, head: bytes) -> Iterator[Record]:
         buf = head
@@ -321,24 +280,37 @@ class CaptureReader:
 
 
 class _Gunzip:
-    """Streaming gzip reader that keeps what it decompressed when the file is cut short."""
+    """Streaming gzip reader that keeps what it decompressed when the file is cut short.
 
-    RAW = 1 << 20
+    Output is bounded by the requested size (`max_length`), so a highly compressible file
+    never inflates more than one chunk at a time.
+    """
+
+    RAW = 256 * 1024
 
     def __init__(self, raw: BinaryIO) -> None:
         self.raw = raw
         self.d = zlib.decompressobj(31)
-        self.pending = b""
+        self.tail = b""
         self.cut = False
         self.done = False
 
     def read(self, n: int) -> bytes:
-        out = [self.pending] if self.pending else []
-        have = len(self.pending)
-        self.pending = b""
+        out: list[bytes] = []
+        have = 0
         while have < n and not self.done:
-            chunk = self.raw.read(self.RAW)
-            if not chunk:
+            if self.d.eof:
+                rest = self.d.unused_data + self.tail
+                self.tail = b""
+                if not rest:
+                    rest = self.raw.read(self.RAW)
+                    if not rest:
+                        self.done = True
+                        break
+                self.d = zlib.decompressobj(31)
+                self.tail = rest
+            data = self.tail or self.raw.read(self.RAW)
+            if not data:
                 tail = self.d.flush()
                 if tail:
                     out.append(tail)
@@ -347,19 +319,12 @@ class _Gunzip:
                     self.cut = True
                 self.done = True
                 break
-            data = self.d.decompress(chunk)
-            while self.d.eof and self.d.unused_data:
-                rest = self.d.unused_data
-                self.d = zlib.decompressobj(31)
-                data += self.d.decompress(rest)
-            if data:
-                out.append(data)
-                have += len(data)
-        joined = b"".join(out)
-        if len(joined) > n:
-            self.pending = joined[n:]
-            joined = joined[:n]
-        return joined
+            got = self.d.decompress(data, n - have)
+            self.tail = self.d.unconsumed_tail
+            if got:
+                out.append(got)
+                have += len(got)
+        return b"".join(out)
 
     def close(self) -> None:
         self.raw.close()

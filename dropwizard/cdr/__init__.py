@@ -49,6 +49,9 @@ def _demo_csv() -> Path:
                 w.writerow(demo.GENERATED)
                 w.writerows(_demo_tuples())
             os.replace(tmp, path)
+            for stale in base.glob("demo-*.csv"):
+                if stale != path:
+                    stale.unlink(missing_ok=True)
             return path
         except OSError:
             continue

@@ -7,6 +7,7 @@ import argparse
 from dropwizard.errors import InputError
 
 PASSWORD_ENV = "DROPWIZARD_MYSQL_PASSWORD"
+DEFAULT_FLOW = "call-drop"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -14,7 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--source", help="demo, a CSV path, mysql://USER@HOST:PORT/DB or a configured name"
     )
-    parser.add_argument("--flow", default="call-drop", help="flow to walk (default call-drop)")
+    parser.add_argument("--flow", default=DEFAULT_FLOW, help="flow to walk (default call-drop)")
     parser.add_argument(
         "--theme",
         help="Textual theme, e.g. ansi-dark for 16-colour terminals (default textual-dark)",
@@ -88,7 +89,8 @@ def run(args: argparse.Namespace) -> int:
 
     keymap = keymap_from_config(config.keys)
     source = "demo" if args.demo else args.source
-    check_flow(args.flow, config)
+    if args.flow != DEFAULT_FLOW:
+        check_flow(args.flow, config)  # the shipped default is loaded when the session starts
     if source:
         check_source(source, config)
     from dropwizard.tui.factory import make_app

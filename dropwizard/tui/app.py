@@ -11,7 +11,6 @@ from textual.binding import BindingType
 
 from dropwizard.tui import keys
 from dropwizard.tui.backend import Backend, StartRequest
-from dropwizard.tui.commands import WizardCommands
 
 
 @dataclass
@@ -32,13 +31,20 @@ class AppOptions:
     offer_resume: bool = True
 
 
+def _wizard_commands() -> type:
+    """The palette provider, imported when the palette first opens."""
+    from dropwizard.tui.commands import WizardCommands
+
+    return WizardCommands
+
+
 class DropwizardApp(App[int]):
     """Walk a diagnosis flow over SSH: keyboard only, 80x24, 16 colours, no animation."""
 
     TITLE = "dropwizard"
     CSS_PATH = "app.tcss"
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings("app")
-    COMMANDS = App.COMMANDS | {WizardCommands}
+    COMMANDS = App.COMMANDS | {_wizard_commands}
     NOTIFICATION_TIMEOUT = 6
 
     def __init__(self, options: AppOptions | None = None) -> None:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import require_binary
 
 from dropwizard.capture import CaptureError, analyse_file
 from dropwizard.cli import main
@@ -321,3 +322,33 @@ def test_ipv6_fragmented_invite(tmp_path: Path) -> None:
     r = analyse_file(str(p))
     check_call(r)
     assert r.summary["ip_fragments_reassembled"] == 1
+
+
+def test_reader_records_match_tshark_count(tmp_path: Path) -> None:
+    from dropwizard.capture.reader import CaptureReader
+
+    tshark = require_binary("tshark")
+    for name, writer in (
+        (
+            "r.pcap",
+            lambda p: write_pcap(p, LINK_SLL, [(t, link(LINK_SLL, f)) for t, f in call_ip()]),
+        ),
+        (
+            "r.pcapng",
+            lambda p: write_pcapng(
+                p, [(LINK_ETH, 9)], [(0, t, link(LINK_ETH, f)) for t, f in call_ip()]
+            ),
+        ),
+    ):
+        p = str(tmp_path / name)
+        writer(p)
+        with CaptureReader(p) as rd:
+            got = [(round(t, 6), lt, end - off) for t, lt, _b, off, end in rd.records()]
+        out = subprocess.run(
+            [tshark, "-r", p, "-T", "fields", "-e", "frame.time_epoch", "-e", "frame.cap_len"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        want = [(round(float(out[i]), 6), int(out[i + 1])) for i in range(0, len(out), 2)]
+        assert [(t, n) for t, _lt, n in got] == want

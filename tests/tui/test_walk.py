@@ -59,6 +59,10 @@ async def test_override_then_go_back() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await to_step1(pilot)
         wiz = _wizard(app)
+        screen = app.screen.region
+        for sel in ("#node-title", "#question", "#evidence", "#proposal", "#options", "KeyBar"):
+            region = wiz.query_one(sel).region
+            assert region.height > 0 and screen.contains_region(region), sel
         proposed = wiz.engine.proposal.option
         assert proposed, "the demo data should decide step 1"
         other = next(o for o in wiz.engine.current.ways_out() if o.id != proposed)

@@ -10,10 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from dropwizard.tui import keys
 from dropwizard.tui.text import clip, literal, safe, status_value
+from dropwizard.tui.widgets.keybar import KeyBar
 from dropwizard.tui.widgets.status import StatusBadge
 
 GROUPS = (("FIX", "Fix"), ("WORKAROUND", "Workaround"), ("CHECK", "Check"))
@@ -88,7 +89,7 @@ class DiagnosisScreen(Screen):
             yield Button("JSON j", id="exp-json", compact=True)
             yield Button("Copy ticket c", id="copy", variant="primary", compact=True)
         yield Static(id="diag-status")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def _finding(self, i: int, f: Any) -> list[Static]:
         sev = str(getattr(f.severity, "value", f.severity))

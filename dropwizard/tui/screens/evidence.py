@@ -9,12 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from dropwizard.tui import keys
 from dropwizard.tui import text as tx
 from dropwizard.tui.text import fmt_value, literal, status_value
 from dropwizard.tui.widgets.evidence_view import _get, headline
+from dropwizard.tui.widgets.keybar import KeyBar
 from dropwizard.tui.widgets.status import StatusBadge
 from dropwizard.tui.widgets.tables import (
     ROW_CAP,
@@ -40,7 +41,7 @@ class EvidenceScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static(id="ev-top")
         yield VerticalScroll(id="ev-body")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.show()

@@ -12,11 +12,12 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from dropwizard.tui import keys
 from dropwizard.tui import text as tx
 from dropwizard.tui.text import literal
+from dropwizard.tui.widgets.keybar import KeyBar
 
 SCOPES = (
     ("wizard", "Wizard"),
@@ -83,7 +84,7 @@ class HelpScreen(ModalScreen[None]):
                 ),
                 classes="dim",
             )
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def action_close(self) -> None:
         self.dismiss()

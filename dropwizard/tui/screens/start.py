@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Select, Static
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static
 
 from dropwizard.errors import DropwizardError
 from dropwizard.scope import Scope, parse_time
@@ -19,6 +19,7 @@ from dropwizard.tui import keys
 from dropwizard.tui.backend import Resumable, StartRequest
 from dropwizard.tui.messages import SessionFailed, SessionOpened
 from dropwizard.tui.text import literal, safe
+from dropwizard.tui.widgets.keybar import KeyBar
 
 WINDOWS: tuple[tuple[str, str], ...] = (
     ("All data", "all"),
@@ -113,22 +114,25 @@ class StartScreen(Screen):
                 yield Button("Start (F5)", id="start", variant="primary", compact=True)
                 yield Button("Resume (Ctrl+R)", id="resume", compact=True)
             yield Static(id="start-error")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
-        blink = self.app.options.cursor_blink  # type: ignore[attr-defined]
-        for inp in self.query(Input):
-            inp.cursor_blink = blink
-        self._sync_rows()
-        self.query_one("#resume", Button).display = False
-        self.query_one("#resume-banner", Static).display = False
-        if self.app.options.offer_resume:  # type: ignore[attr-defined]
-            self._find_resumable()
-        self._list_flows()
+        if not self.app.options.cursor_blink:  # type: ignore[attr-defined]
+            for inp in self.query(Input):
+                inp.cursor_blink = False
+        if self.query_one("#source-other", Input).value:
+            self._sync_rows()
+        self.call_after_refresh(self._after_first_frame)
         if self.app.options.source_locked:  # type: ignore[attr-defined]
             self.query_one("#scope-kind", RadioSet).focus()
         else:
             self.query_one("#source", Select).focus()
+
+    def _after_first_frame(self) -> None:
+        """Look for an unfinished session and list the flows once the form is on screen."""
+        if self.app.options.offer_resume:  # type: ignore[attr-defined]
+            self._find_resumable()
+        self._list_flows()
 
     @work(thread=True, exclusive=True, group="start-scan", exit_on_error=False)
     def _find_resumable(self) -> None:

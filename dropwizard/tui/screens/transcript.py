@@ -10,11 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from dropwizard.tui import keys
 from dropwizard.tui import text as tx
 from dropwizard.tui.text import clip, literal, status_value
+from dropwizard.tui.widgets.keybar import KeyBar
 
 
 def _ts(value: Any) -> datetime | None:
@@ -80,7 +81,7 @@ class TranscriptScreen(Screen):
         yield Static(id="tr-top")
         yield VerticalScroll(id="tr-body")
         yield Static(id="tr-path")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.reload()

@@ -14,7 +14,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Collapsible, Footer, OptionList, Static
+from textual.widgets import Collapsible, OptionList, Static
 from textual.widgets.option_list import Option
 
 from dropwizard.tui import keys
@@ -22,6 +22,7 @@ from dropwizard.tui import text as tx
 from dropwizard.tui.messages import EvidenceArrived, GatherDone, GatherFailed
 from dropwizard.tui.text import clip, fmt_value, literal
 from dropwizard.tui.widgets.evidence_view import EvidenceCard, RunningCard
+from dropwizard.tui.widgets.keybar import KeyBar
 from dropwizard.tui.widgets.path import Breadcrumb, Crumb, PathTree
 from dropwizard.tui.widgets.status import StatusBadge
 
@@ -73,7 +74,7 @@ class WizardScreen(Screen):
                 yield Static(id="proposal")
                 yield OptionList(id="options")
         yield Static(id="status")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#topbar", Static).update(self._topbar())
