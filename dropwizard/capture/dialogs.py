@@ -31,7 +31,7 @@ def teardown_margin(se: float) -> float:
     return min(32.0, se / 3.0)
 
 
-@dataclass
+@dataclass(slots=True)
 class Txn:
     """One client transaction inside a call, matched by CSeq number and method."""
 
@@ -49,7 +49,7 @@ class Txn:
     final_repeats: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Ending:
     """A BYE or CANCEL: when, who sent it, and why."""
 

@@ -245,6 +245,9 @@ class Summary:
     causes_answered: dict[Any, int] = field(default_factory=lambda: defaultdict(int))
     causes_by_gw: dict[tuple[str, str, Any], int] = field(default_factory=lambda: defaultdict(int))
     problem: dict[Any, int] = field(default_factory=lambda: defaultdict(int))
+    """Cause -> drops plus failures users did not cause (no baseline: see the cdr.causes gatherer)"""
+    drop_causes: dict[Any, int] = field(default_factory=lambda: defaultdict(int))
+    """Cause -> answered calls that dropped (ended by the switch, or with cause 102)"""
     drops: dict[tuple[str, str], dict[int, int]] = field(default_factory=dict)
     """(side, gateway) -> {duration s: drops}; ("all", "") holds every drop."""
     drops_102: dict[tuple[str, str], dict[int, int]] = field(default_factory=dict)
@@ -309,6 +312,7 @@ def summarise(prof: Profile) -> Summary:
                 g.dropped += n
         if drop:
             s.dropped += n
+            s.drop_causes[key] += n
             for side, gw in (("caller", cgw), ("callee", pgw), ("all", "")):
                 h = s.drops.setdefault((side, gw), defaultdict(int))
                 h[hkey] += n

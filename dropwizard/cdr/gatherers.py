@@ -26,6 +26,8 @@ DURATION_IDS = {
 }
 PROBLEM_FLOOR = 0.005
 """Problem calls below this share of the scope leave top_cause at 16 (nothing stands out)."""
+PROBLEM_MIN = 5
+"""Nor do fewer problem calls than this, whatever the share."""
 
 
 def _serious(f: Finding) -> bool:
@@ -77,7 +79,48 @@ def _run(
     )
 
 
+CLASS_CAUSE: dict[str, int] = {"503": 41, "487": 102, "486": 17, "480": 18, "408": 102}
+"""The Q.850 cause a rejection class counts as among the problem calls: 503 (and 500/-80) -> 41
+under RFC 3398, 486 -> 17, 480 -> 18, 408 -> 102; a 487 that the caller did not cancel is the
+switch giving up on a setup timer (PDD or ring timeout), so 102 as for 408/504."""
+
+
+def problem_calls(a: Analysis) -> tuple[dict[int, int], dict[int, int]]:
+    """(cause -> problem calls, cause -> of which answered) of a gateway or window scope.
+
+    The problem calls are the answered calls that dropped (ended by the switch, or with cause
+    102, whatever the cause) plus the rejections a provider_rejection finding of high or medium
+    severity holds above that gateway's own baseline (a burst) or its peers' rate (chronic): only
+    the excess counts. Busy, no answer, caller cancels and rejections at baseline rates are the
+    ordinary life of a switch and never count.
+    """
+    problem: dict[int, int] = defaultdict(int)
+    answered: dict[int, int] = defaultdict(int)
+    for key, n in a.summary.drop_causes.items():
+        cause = key if isinstance(key, int) else 102
+        problem[cause] += n
+        answered[cause] += n
+    for f in a.findings:
+        if f.id == "provider_rejection" and _serious(f) and f.calls > 0:
+            cause = CLASS_CAUSE.get(str(f.data.get("status")))
+            if cause is not None:
+                problem[cause] += f.calls
+    return dict(problem), dict(answered)
+
+
 def causes_facts(a: Analysis) -> tuple[Status, str, dict, dict]:
+    """Totals of the scope and the cause that dominates its problem calls.
+
+    Window or gateway scope: `top_cause` is the cause with the most problem calls (see
+    `problem_calls`), `top_cause_share` its share of the problem calls and
+    `top_cause_answered_share` the share of those that had been answered. When the problem calls
+    are fewer than PROBLEM_FLOOR of the calls (or PROBLEM_MIN) and no detector finding is high or
+    medium, nothing stands out: `top_cause` is 16 and `top_cause_share` the share of all calls
+    that ended with 16/31. Call scope: the
+    facts describe the reported call's final attempt (`call_*`), and `top_cause`,
+    `top_cause_share`, `top_cause_answered_share`, `normal_share`, `switch_ended_share` are taken
+    over the attempts of its retry chain; the totals stay those of the context around it.
+    """
     s = a.summary
     facts: dict[str, Any] = {
         "calls": s.calls,
@@ -86,33 +129,35 @@ def causes_facts(a: Analysis) -> tuple[Status, str, dict, dict]:
         "dropped": s.dropped,
     }
     data: dict[str, Any] = {"totals": a.totals()}
+    problem, problem_answered = problem_calls(a)
     if s.calls:
-        ints = {k: v for k, v in s.problem.items() if isinstance(k, int)}
-        problem_total = sum(s.problem.values())
-        if ints and problem_total >= PROBLEM_FLOOR * s.calls:
-            top = max(ints, key=lambda k: (ints[k], -k))
-        else:
-            top = 16
-        facts["top_cause"] = top
-        facts["top_cause_share"] = round(s.causes.get(top, 0) / s.calls, 4)
-        if s.causes.get(top):
+        total = sum(problem.values())
+        normal = (s.causes.get(16, 0) + s.causes.get(31, 0)) / s.calls
+        stands_out = total >= max(PROBLEM_MIN, PROBLEM_FLOOR * s.calls) or any(
+            _serious(f) for f in a.findings
+        )
+        if problem and stands_out:
+            top = max(problem, key=lambda k: (problem[k], -k))
+            facts["top_cause"] = top
+            facts["top_cause_share"] = round(problem[top] / total, 4)
             facts["top_cause_answered_share"] = round(
-                s.causes_answered.get(top, 0) / s.causes[top], 4
+                problem_answered.get(top, 0) / problem[top], 4
             )
-        facts["normal_share"] = round((s.causes.get(16, 0) + s.causes.get(31, 0)) / s.calls, 4)
+        else:
+            facts["top_cause"] = 16
+            facts["top_cause_share"] = round(normal, 4)
+            if s.causes.get(16):
+                facts["top_cause_answered_share"] = round(
+                    s.causes_answered.get(16, 0) / s.causes[16], 4
+                )
+        facts["normal_share"] = round(normal, 4)
         facts["switch_ended_share"] = round(s.switch_ended / s.calls, 4)
+    data["problem_calls"] = [
+        {"cause": k, "calls": v, "answered": problem_answered.get(k, 0)}
+        for k, v in sorted(problem.items(), key=lambda kv: -kv[1])
+    ]
     if a.call is not None:
-        facts["call_found"] = bool(a.call["call"])
-        c = a.call["call"]
-        if c:
-            if c["cause"] is not None:
-                facts["call_cause"] = c["cause"]
-                facts["top_cause"] = c["cause"]
-            facts["call_holdtime"] = c["holdtime"]
-            if c["direction"]:
-                facts["call_direction"] = c["direction"]
-            if c["sip_status"] is not None:
-                facts["call_sip_status"] = c["sip_status"]
+        _call_facts(a.call, facts)
         data["call"] = a.call
     table = sorted(
         ((str(k), v, s.causes_answered.get(k, 0)) for k, v in s.causes.items()), key=lambda r: -r[1]
@@ -121,25 +166,71 @@ def causes_facts(a: Analysis) -> tuple[Status, str, dict, dict]:
     data["gateways"] = [
         g.to_dict() for g in sorted(s.gateways.values(), key=lambda g: (g.side, -g.calls))
     ]
-    if a.call is not None and not facts.get("call_found"):
-        return (
-            Status.WARN,
-            f"no CDR of {a.call['number']} within ±2 min of {a.call['at']}",
-            facts,
-            data,
+    if a.call is not None:
+        c = a.call.get("call")
+        if not c:
+            return (
+                Status.WARN,
+                f"no CDR of {a.call['number']} within ±2 min of {a.call['at']}",
+                facts,
+                data,
+            )
+        cause = c["cause"] if c["cause"] is not None else c["cause_label"]
+        chain = a.call.get("chain") or [c]
+        summary = (
+            f"Call {a.call['number']} ended with cause {cause} ({c['cause_label']}) "
+            + (f"after {c['holdtime']} s of talk" if c["holdtime"] else "before it was answered")
+            + f", released by the {c['direction'] or 'unknown side'} on "
+            + f"{c['callee_gateway'] or c['caller_gateway'] or 'no gateway'}"
+            + (f", attempt {len(chain)} of its chain" if len(chain) > 1 else "")
         )
+        status = Status.OK if c["cause"] in (16, 31) and c["direction"] != "switch" else Status.WARN
+        return status, summary, facts, data
     if not s.calls:
         return Status.WARN, "no CDRs in the window", facts, data
     top = facts.get("top_cause")
     summary = (
         f"{s.calls} calls, {s.answered} answered ({s.answered / s.calls:.0%}), "
-        f"{s.dropped} dropped; top cause {top} ({facts.get('top_cause_share', 0):.0%})"
+        f"{s.dropped} dropped; top problem cause {top} ({facts.get('top_cause_share', 0):.0%}"
+        + (" of the problem calls)" if sum(problem.values()) and top != 16 else " of the calls)")
     )
     status = Status.OK if top in (16, 31) else Status.WARN
     return status, summary, facts, data
 
 
+def _call_facts(call: Mapping[str, Any], facts: dict[str, Any]) -> None:
+    """The reported call's facts: its final attempt, and the causes over its retry chain."""
+    c = call.get("call")
+    facts["call_found"] = bool(c)
+    if not c:
+        return
+    if c["cause"] is not None:
+        facts["call_cause"] = c["cause"]
+    facts["call_holdtime"] = c["holdtime"]
+    if c["direction"]:
+        facts["call_direction"] = c["direction"]
+    if c["sip_status"] is not None:
+        facts["call_sip_status"] = c["sip_status"]
+    chain = call.get("chain") or [c]
+    for k in ("top_cause", "top_cause_share", "top_cause_answered_share"):
+        facts.pop(k, None)
+    if c["cause"] is not None:
+        same = [x for x in chain if x["cause"] == c["cause"]]
+        facts["top_cause"] = c["cause"]
+        facts["top_cause_share"] = round(len(same) / len(chain), 4)
+        facts["top_cause_answered_share"] = round(
+            sum(x["holdtime"] > 0 for x in same) / len(same), 4
+        )
+    facts["normal_share"] = round(sum(x["cause"] in (16, 31) for x in chain) / len(chain), 4)
+    facts["switch_ended_share"] = round(
+        sum(x["direction"] == "switch" for x in chain) / len(chain), 4
+    )
+
+
 def durations_facts(a: Analysis) -> tuple[Status, str, dict, dict]:
+    """Drop-duration patterns. In a call scope they are those that explain the reported call:
+    the pattern of a spike or band on the call's gateway that holds its talk time, `random` when
+    it dropped outside every pattern, `none` when it was not an answered call that dropped."""
     s = a.summary
     facts: dict[str, Any] = {"drops": s.dropped}
     px = s.drops_proxied.get(("all", ""), [0, 0])
@@ -151,6 +242,24 @@ def durations_facts(a: Analysis) -> tuple[Status, str, dict, dict]:
     if not s.dropped:
         facts["pattern"] = "none"
         return Status.OK, "no switch-ended or cause-102 drops", facts, data
+    call = _reported_drop(a)
+    if a.call is not None and call is None:
+        facts["pattern"] = "none"
+        return Status.OK, "the reported call was not an answered call that dropped", facts, data
+    if call is not None:
+        serious = [f for f in serious if _explains(f, call)]
+        if not serious:
+            facts["pattern"] = "random"
+            return (
+                Status.OK,
+                f"the reported call dropped after {call['holdtime']} s, outside every spike or "
+                f"band of the {s.dropped} drops around it",
+                facts,
+                data,
+            )
+        data["findings"] = [f.to_dict() for f in serious] + [
+            f.to_dict() for f in found if f not in serious
+        ]
     if not serious:
         facts["pattern"] = "random"
         return (
@@ -184,6 +293,40 @@ def durations_facts(a: Analysis) -> tuple[Status, str, dict, dict]:
         )
         summary = f"band of drops from {f.data['band_start_s']} s ({f.title})"
     return Status.WARN, summary, facts, data
+
+
+def _reported_drop(a: Analysis) -> dict[str, Any] | None:
+    """The reported call's final attempt when it was answered and then dropped, else None."""
+    c = (a.call or {}).get("call")
+    if not c or c["holdtime"] <= 0:
+        return None
+    if c["direction"] == "switch" or c["cause"] == 102:
+        return c
+    return None
+
+
+def _on_call_gateway(f: Finding, call: Mapping[str, Any]) -> bool:
+    if not f.gateway:
+        return True
+    if f.side == "caller":
+        return f.gateway == call["caller_gateway"]
+    if f.side == "callee":
+        return f.gateway == call["callee_gateway"]
+    return f.gateway in (call["caller_gateway"], call["callee_gateway"])
+
+
+def _explains(f: Finding, call: Mapping[str, Any]) -> bool:
+    """Whether a duration finding covers the call: on its gateway, at its talk time."""
+    if not _on_call_gateway(f, call):
+        return False
+    hold = call["holdtime"]
+    d = f.data
+    if "spike_s" in d:
+        at = d.get("value_s", d["spike_s"]) if f.id == "max_call_duration" else d["spike_s"]
+        return abs(hold - int(at)) <= 2
+    if "band_start_s" in d:
+        return int(d["band_start_s"]) - 1 <= hold <= int(d.get("band_end_s") or hold)
+    return False
 
 
 def chains_facts(a: Analysis) -> tuple[Status, str, dict, dict]:
@@ -225,11 +368,20 @@ def providers_facts(a: Analysis) -> tuple[Status, str, dict, dict]:
     def rejected(t: dict[str, int]) -> int:
         return sum(t[k] for k in REJECT_CLASSES)
 
-    top = (
-        found[0].gateway
-        if found and found[0].gateway in totals
-        else max(totals, key=lambda g: (rejected(totals[g]) / max(1, totals[g]["attempts"]), g))
-    )
+    c = (a.call or {}).get("call")
+    if c:
+        chain_gws = [x["callee_gateway"] for x in (a.call or {}).get("chain") or [c]]
+        mine = [f for f in found if f.gateway in chain_gws]
+        mine.sort(key=lambda f: f.gateway != c["callee_gateway"])
+        found = mine + [f for f in found if f not in mine]
+        if not mine and c["callee_gateway"] in totals:
+            found = [f for f in found if f.gateway == c["callee_gateway"]]
+    if found and found[0].gateway in totals:
+        top = str(found[0].gateway)
+    elif c and c["callee_gateway"] in totals:
+        top = c["callee_gateway"]
+    else:
+        top = max(totals, key=lambda g: (rejected(totals[g]) / max(1, totals[g]["attempts"]), g))
     t = totals[top]
     att = max(1, t["attempts"])
     classes = {k: t[k] for k in REJECT_CLASSES}

@@ -9,7 +9,7 @@ from typing import Any
 from dropwizard.cdr import analytics, sql
 from dropwizard.cdr.base import CdrSource
 from dropwizard.diagnosis.detectors import detect
-from dropwizard.diagnosis.finding import Finding
+from dropwizard.diagnosis.finding import Finding, Severity, rank_findings
 from dropwizard.reference.causes import normalise
 from dropwizard.reference.vos import direction_name
 from dropwizard.scope import CALL_WINDOW, Scope, iso
@@ -105,12 +105,33 @@ def lookup_call(source: CdrSource, number: str, at: datetime) -> dict[str, Any]:
         or x["caller"].endswith(number)
         or x["callee"].endswith(number)
     ]
-    target = _closest(matching or out, at)
-    return {"number": number, "at": iso(at), "found": bool(out), "legs": out, "call": target}
+    nearest = _closest(matching or out, at)
+    chain = chain_of(out, nearest)
+    target = chain[-1] if chain else None
+    return {
+        "number": number,
+        "at": iso(at),
+        "found": bool(out),
+        "legs": out,
+        "chain": chain,
+        "call": target,
+    }
+
+
+def chain_of(legs: list[dict[str, Any]], leg: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Every attempt of `leg`'s call (same flownofirst), first to final; the final attempt is
+    what the caller experienced (earlier legs were retried)."""
+    if leg is None:
+        return []
+    first = leg.get("flownofirst")
+    if not first:
+        return [leg]
+    chain = [x for x in legs if x.get("flownofirst") == first or x.get("flowno") == first]
+    return sorted(chain, key=lambda x: (x["start"] or "", x["flowno"] or 0)) or [leg]
 
 
 def _closest(legs: list[dict[str, Any]], at: datetime) -> dict[str, Any] | None:
-    """The leg the report is about: the last answered leg nearest `at`, else the nearest leg."""
+    """The leg the report is about: the leg nearest `at` (answered legs first)."""
     if not legs:
         return None
     t = at.timestamp()
@@ -142,6 +163,34 @@ def _iso_ms(v: Any) -> str | None:
     return analytics.iso_ms(ms) if ms is not None else None
 
 
+def _with_peer_findings(
+    source: CdrSource,
+    since: datetime | None,
+    until: datetime | None,
+    gateway: str,
+    flow: Any,
+    findings: list[Finding],
+) -> list[Finding]:
+    """Add the provider rejections only a comparison with the other gateways shows (a rate far
+    above its peers all day long): the gateway's own calls hold no peers to compare with."""
+    whole = analyse(source, Scope(kind="window", since=since, until=until), flow)
+    have = {
+        (f.gateway, str(f.data.get("status"))) for f in findings if f.id == "provider_rejection"
+    }
+    extra = [
+        f
+        for f in whole.findings
+        if f.id == "provider_rejection"
+        and f.gateway == gateway
+        and (f.gateway, str(f.data.get("status"))) not in have
+    ]
+    if not extra:
+        return findings
+    if any(f.severity.rank >= Severity.MEDIUM.rank for f in extra):
+        findings = [f for f in findings if f.id != "normal_clearing"]
+    return rank_findings(findings + extra)
+
+
 def analyse(source: CdrSource, scope: Scope, flow: Any = None) -> Analysis:
     """Analyse a scope (cached per source and scope)."""
     cache: dict[Any, Analysis] = source.__dict__.setdefault("_analysis_cache", {})
@@ -153,6 +202,8 @@ def analyse(source: CdrSource, scope: Scope, flow: Any = None) -> Analysis:
     prof = analytics.collect(source, since, until, gateway)
     summary = analytics.summarise(prof)
     findings = detect(prof, summary, flow)
+    if gateway and summary.calls:
+        findings = _with_peer_findings(source, since, until, gateway, flow, findings)
     call = None
     if scope.kind == "call" and scope.number and scope.at:
         call = lookup_call(source, scope.number, scope.at)

@@ -192,8 +192,11 @@ def scene_dir(scene: Scene) -> Path:
 
 
 @contextmanager
-def frozen(scene: Scene) -> Iterator[Path]:
-    """Fixed data dir, session id, clock and durations for one scene; restores everything."""
+def frozen(scene: Scene, flows_dir: Path | None = None) -> Iterator[Path]:
+    """Fixed data dir, session id, clock and durations for one scene; restores everything.
+
+    `flows_dir` puts a directory of flows ahead of the shipped ones (a pinned copy).
+    """
     from datetime import datetime, timezone
 
     from dropwizard.transcript import log, sessions
@@ -203,7 +206,8 @@ def frozen(scene: Scene) -> Iterator[Path]:
     shutil.rmtree(data, ignore_errors=True)
     data.mkdir(parents=True)
     saved_env = {
-        k: os.environ.get(k) for k in (*ENV_CLEARED, "DROPWIZARD_DATA_DIR", "DROPWIZARD_CONFIG")
+        k: os.environ.get(k)
+        for k in (*ENV_CLEARED, "DROPWIZARD_DATA_DIR", "DROPWIZARD_CONFIG", "DROPWIZARD_FLOWS_PATH")
     }
     saved = (sessions.new_session_id, tx.duration_text, tx.rel_time, tx.clock_text, log._utc_now)
     try:
@@ -213,6 +217,8 @@ def frozen(scene: Scene) -> Iterator[Path]:
         os.environ["DROPWIZARD_CONFIG"] = str(data / "config.toml")
         if scene.no_color:
             os.environ["NO_COLOR"] = "1"
+        if flows_dir is not None:
+            os.environ["DROPWIZARD_FLOWS_PATH"] = str(flows_dir)
         sessions.new_session_id = lambda now=None: SESSION_ID  # type: ignore[assignment]
         tx.duration_text = lambda ms: ""  # type: ignore[assignment]
         tx.rel_time = lambda seconds: "+00:00"  # type: ignore[assignment]
@@ -230,11 +236,11 @@ def frozen(scene: Scene) -> Iterator[Path]:
                 os.environ[k] = v
 
 
-def held_registry(release: threading.Event) -> Any:
-    """The installed gatherers with `cdr.causes` held until `release` (or cancel)."""
+def held_registry(release: threading.Event, reg: Any = None) -> Any:
+    """The gatherers (installed, or `reg`) with `cdr.causes` held until `release` (or cancel)."""
     from dropwizard.wizard.registry import session_registry
 
-    reg = session_registry()
+    reg = reg if reg is not None else session_registry()
     real = reg._gatherers["cdr.causes"]
 
     def held(ctx: Any, params: Any) -> Any:
@@ -258,11 +264,14 @@ def _leave_unfinished(data: Path) -> None:
     s.close()
 
 
-def build(scene: Scene, release: threading.Event | None = None) -> DropwizardApp:
-    """The app for a scene (call inside `frozen(scene)`)."""
+def build(
+    scene: Scene, release: threading.Event | None = None, registry: Any = None
+) -> DropwizardApp:
+    """The app for a scene (call inside `frozen(scene)`); `registry` replaces the gatherers."""
     if scene.unfinished_session:
         _leave_unfinished(scene_dir(scene))
-    registry = held_registry(release or threading.Event()) if scene.held_check else None
+    if scene.held_check:
+        registry = held_registry(release or threading.Event(), registry)
     return make_app(
         source="demo",
         source_locked=scene.locked,

@@ -18,25 +18,30 @@ SCENARIOS = Path(__file__).parent / "scenarios"
 LOOPBACK = "127.0.0.1"
 
 
+_handed_out: set[int] = set()
+
+
 def free_port(kind: int = socket.SOCK_DGRAM) -> int:
-    """An even free UDP port on loopback (RTP convention), with the next one free as well."""
-    for _ in range(50):
+    """An even free UDP port on loopback (RTP convention), never one handed out before by this
+    process (a port picked but not bound yet must not be picked twice)."""
+    for _ in range(200):
         s = socket.socket(socket.AF_INET, kind)
         s.bind((LOOPBACK, 0))
         port = s.getsockname()[1]
         s.close()
-        if port % 2 == 0 and port < 65000:
+        if port % 2 == 0 and port < 65000 and not {port, port + 1} & _handed_out:
+            _handed_out.update((port, port + 1))
             return port
     raise RuntimeError("no free port")
 
 
 @contextmanager
-def recording(path: Path, tcpdump: str, ports: list[int]) -> Iterator[Path]:
-    """tcpdump on lo into `path` for these UDP ports only (tests run in parallel), listening
-    before the block runs and stopped after it."""
+def recording(path: Path, tcpdump: str, ports: list[int], interface: str = "lo") -> Iterator[Path]:
+    """tcpdump on lo (or `any`, which records Linux cooked headers) into `path` for these UDP
+    ports only (tests run in parallel), listening before the block runs and stopped after it."""
     bpf = "udp and host 127.0.0.1 and (" + " or ".join(f"port {p}" for p in ports) + ")"
     proc = subprocess.Popen(
-        [tcpdump, "-i", "lo", "--immediate-mode", "-w", str(path), "-U", "-n", *bpf.split()],
+        [tcpdump, "-i", interface, "--immediate-mode", "-w", str(path), "-U", "-n", *bpf.split()],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -90,12 +95,19 @@ def sipp(
         "30",
         "-nostdin",
         "-mp",
-        str(media_port or free_port()),
+        str(media_port or _sipp_media_port()),
     ]
     for k, v in (keys or {}).items():
         cmd += ["-key", k, v]
     cmd += extra or []
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _sipp_media_port() -> int:
+    """sipp binds its media port and the one two above it (video): keep all four."""
+    port = free_port()
+    _handed_out.update((port + 2, port + 3))
+    return port
 
 
 def finish(proc: subprocess.Popen, timeout: float = 30) -> int:

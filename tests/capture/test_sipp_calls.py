@@ -34,13 +34,14 @@ def _call(
     callee_stop: float | None = None,
     scenario: str = "uac_call.xml",
     se: int = 90,
+    interface: str = "lo",
 ) -> tuple[int, int, int, int]:
     """One call with RTP both ways; returns (uac rc, uas rc, packets sent each way)."""
     uas_p, uac_p = free_port(), free_port()
     m_caller, m_callee = free_port(), free_port()
     media = talk_ms / 1000.0 - 0.2
     ports = [uas_p, uac_p, m_caller, m_caller + 1, m_callee, m_callee + 1]
-    with recording(out, bins["tcpdump"], ports):
+    with recording(out, bins["tcpdump"], ports, interface):
         uas = sipp(
             bins["sipp"], "uas_call.xml", uas_p, keys={"mport": str(m_callee), "se": str(se)}
         )
@@ -72,7 +73,8 @@ def normal_call(bins: dict[str, str], tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="module")
 def one_way_call(bins: dict[str, str], tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("cap") / "oneway.pcap"
-    rcs = _call(bins, out, reason="Q.850;cause=102", talk_ms=4500, callee_stop=1.0)
+    # recorded like `tcpdump -i any`: Linux cooked headers instead of Ethernet
+    rcs = _call(bins, out, reason="Q.850;cause=102", talk_ms=4500, callee_stop=1.0, interface="any")
     return out, rcs
 
 
@@ -112,6 +114,7 @@ def test_one_way_audio_then_bye_102_is_rtp_timeout(one_way_call) -> None:
     path, (rc_uac, rc_uas, _a, sent_b) = one_way_call
     assert (rc_uac, rc_uas) == (0, 0)
     r = analyse_file(str(path))
+    assert r.summary["link_types"][0].startswith("Linux cooked")
     c = r.calls[0]
     assert c["bye"]["q850_cause"] == 102 and c["bye"]["by"] == "caller"
     m = c["media"]

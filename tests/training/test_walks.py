@@ -56,17 +56,13 @@ def test_scenario_file_validates(name: str) -> None:
     assert check_file(shipped_dir() / name) == []
 
 
-TOP_CAUSE_BUG = (
-    "cdr.causes.top_cause counts ordinary provider failures (503/500 -> Q.850 41, about 8 % of "
-    "every generated day) as problem calls with no baseline, so a healthy day reads top_cause 41 "
-    "and STEP 1 goes to STEP 3 (facts.md: 16 when nothing stands out)"
-)
 KNOWN_BUGS: dict[str, str] = {
-    "healthy-switch": TOP_CAUSE_BUG,
-    "one-call-32s": (
-        "in a call scope cdr.causes sets top_cause to the call's cause (102) but leaves "
-        "top_cause_share / top_cause_answered_share computed for the context's top cause (41, "
-        "0 % answered), so STEP 1 routes an answered call that dropped at 33 s to cause102_setup"
+    "provider-487-pdd": (
+        "in a gateway scope on PRV-Bharti-CLI (35 % of its attempts CANCELled by the switch at "
+        "the 8 s PDD timeout, 487 with enddirection 2) cdr.causes gives top_cause 16 and "
+        "cdr.findings only normal_clearing, so STEP 1 ends at f_normal_clearing; over the whole "
+        "window the same rows give a high provider_rejection for PRV-Bharti-CLI (the peer "
+        "comparison is lost inside a single-gateway scope)"
     ),
     "rtp-nat-no-proxy": (
         "in a gateway scope (CUST-Sunrise-Retail) the rtp_timeout detector picks the candidate "
