@@ -201,7 +201,7 @@ def analyse(source: CdrSource, scope: Scope, flow: Any = None) -> Analysis:
     gateway = scope.gateway if scope.kind == "gateway" else None
     prof = analytics.collect(source, since, until, gateway)
     summary = analytics.summarise(prof)
-    findings = detect(prof, summary, flow)
+    findings = detect(prof, summary, flow, gateway)
     if gateway and summary.calls:
         findings = _with_peer_findings(source, since, until, gateway, flow, findings)
     call = None

@@ -52,19 +52,6 @@ def check_source(spec: str, config: object) -> None:
     src.close()
 
 
-class _NoPrompt:
-    """stdin as seen by code that would prompt: not a terminal while the screen owns it."""
-
-    def __init__(self, real: object) -> None:
-        self._real = real
-
-    def isatty(self) -> bool:
-        return False
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._real, name)
-
-
 def check_flow(name: str, config: object) -> None:
     """Load the flow so a broken or missing one fails before the screen starts."""
     try:
@@ -103,12 +90,5 @@ def run(args: argparse.Namespace) -> int:
         theme=getattr(args, "theme", None),
         source_locked=bool(source),
     )
-    import sys
-
-    real_stdin = sys.stdin
-    sys.stdin = _NoPrompt(real_stdin)  # type: ignore[assignment]
-    try:
-        rc = app.run()
-    finally:
-        sys.stdin = real_stdin
+    rc = app.run()
     return int(rc or 0)

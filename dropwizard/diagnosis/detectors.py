@@ -136,8 +136,10 @@ def duration_candidates(s: Summary) -> list[Candidate]:
     return out
 
 
-def _pick(cands: list[Candidate]) -> list[Candidate]:
-    """One candidate per (kind, value ±3 s): the gateway where it is most concentrated."""
+def _pick(cands: list[Candidate], gateway: str | None = None) -> list[Candidate]:
+    """One candidate per (kind, value ±3 s): the gateway where it is most concentrated; in a
+    gateway scope, that gateway's own candidate (the other gateways only carry parts of its
+    calls)."""
     groups: list[list[Candidate]] = []
     for c in sorted(cands, key=lambda c: -c.excess):
         for g in groups:
@@ -154,6 +156,8 @@ def _pick(cands: list[Candidate]) -> list[Candidate]:
         overall = next((c for c in g if c.side == "all"), None)
         gws = [c for c in g if c.side != "all"]
         holders = [c for c in gws if overall is None or c.excess >= 0.6 * overall.excess]
+        own = [c for c in holders if gateway is not None and c.gateway == gateway]
+        holders = own or holders
         best = max(
             holders, key=lambda c: (isinstance(c.detail, Band), c.share, c.excess), default=None
         )
@@ -563,9 +567,11 @@ def normal_finding(s: Summary, fixes: Any) -> Finding | None:
     )
 
 
-def detect(prof: Profile, s: Summary, fixes: Any = None) -> list[Finding]:
-    """Every detector over one analysed window, most important first."""
-    findings = [_duration_finding(c, s, fixes) for c in _pick(duration_candidates(s))]
+def detect(
+    prof: Profile, s: Summary, fixes: Any = None, gateway: str | None = None
+) -> list[Finding]:
+    """Every detector over one analysed window (or one gateway's calls), most important first."""
+    findings = [_duration_finding(c, s, fixes) for c in _pick(duration_candidates(s), gateway)]
     findings += provider_findings(prof, s, fixes)
     findings += failover_findings(prof, s, fixes)
     if s.calls and not any(f.severity.rank >= Severity.MEDIUM.rank for f in findings):

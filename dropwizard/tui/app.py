@@ -38,6 +38,20 @@ def _wizard_commands() -> type:
     return WizardCommands
 
 
+class _NoPrompt:
+    """stdin as code that would prompt sees it while the screen owns the terminal: no tty, so no
+    getpass() fights the app for the keyboard (the app asks in a dialog instead)."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+
+    def isatty(self) -> bool:
+        return False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
 class DropwizardApp(App[int]):
     """Walk a diagnosis flow over SSH: keyboard only, 80x24, 16 colours, no animation."""
 
@@ -53,6 +67,17 @@ class DropwizardApp(App[int]):
         self.animation_level = "none"
         self.session: Any = self.options.session
         self._hung_up = False
+
+    def run(self, *args: Any, **kwargs: Any) -> int | None:  # type: ignore[override]
+        """Run in the terminal; nothing else may prompt on it meanwhile."""
+        import sys
+
+        real = sys.stdin
+        sys.stdin = _NoPrompt(real)  # type: ignore[assignment]
+        try:
+            return super().run(*args, **kwargs)
+        finally:
+            sys.stdin = real
 
     @property
     def backend(self) -> Backend:

@@ -154,6 +154,8 @@ KEYS: tuple[Key, ...] = (
     Key("evidence.next", "right", "step(1)", "Next", "evidence", help="Next evidence record"),
     Key("evidence.close", "escape", "close", "Back", "evidence", help="Back"),
     Key("help.close", "escape", "close", "Close", "help", help="Close help"),
+    Key("note.cancel", "escape", "dismiss_note", "Cancel", "note", help="Drop the note"),
+    Key("password.cancel", "escape", "give_up", "Cancel", "password", help="Do not try a password"),
 )
 
 BY_ID: dict[str, Key] = {k.id: k for k in KEYS}

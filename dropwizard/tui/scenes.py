@@ -219,7 +219,8 @@ def frozen(scene: Scene, flows_dir: Path | None = None) -> Iterator[Path]:
             os.environ["NO_COLOR"] = "1"
         if flows_dir is not None:
             os.environ["DROPWIZARD_FLOWS_PATH"] = str(flows_dir)
-        sessions.new_session_id = lambda now=None: SESSION_ID  # type: ignore[assignment]
+        ids = iter([SESSION_ID, *(f"{SESSION_ID}{i}" for i in range(2, 100))])
+        sessions.new_session_id = lambda now=None: next(ids)  # type: ignore[assignment]
         tx.duration_text = lambda ms: ""  # type: ignore[assignment]
         tx.rel_time = lambda seconds: "+00:00"  # type: ignore[assignment]
         tx.clock_text = lambda iso: "2026-11-28 14:05:00Z"  # type: ignore[assignment]

@@ -206,9 +206,7 @@ def test_window_top_cause_follows_the_drops_not_failed_setups() -> None:
     assert f["top_cause"] == 102 and f["top_cause_answered_share"] == 1.0
     assert f["top_cause_share"] > 0.5
     assert problem[102]["calls"] <= f["dropped"]
-    failed_setups = sum(
-        c["calls"] for c in ev.data["causes"] if c["cause"] in ("17", "18", "41")
-    )
+    failed_setups = sum(c["calls"] for c in ev.data["causes"] if c["cause"] in ("17", "18", "41"))
     assert failed_setups > 5 * f["dropped"]
 
 

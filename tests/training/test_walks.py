@@ -57,13 +57,6 @@ def test_scenario_file_validates(name: str) -> None:
 
 
 KNOWN_BUGS: dict[str, str] = {
-    "provider-487-pdd": (
-        "in a gateway scope on PRV-Bharti-CLI (35 % of its attempts CANCELled by the switch at "
-        "the 8 s PDD timeout, 487 with enddirection 2) cdr.causes gives top_cause 16 and "
-        "cdr.findings only normal_clearing, so STEP 1 ends at f_normal_clearing; over the whole "
-        "window the same rows give a high provider_rejection for PRV-Bharti-CLI (the peer "
-        "comparison is lost inside a single-gateway scope)"
-    ),
     "rtp-nat-no-proxy": (
         "in a gateway scope (CUST-Sunrise-Retail) the rtp_timeout detector picks the candidate "
         "with the highest share among the scoped calls and names provider PRV-Orion-Premium "

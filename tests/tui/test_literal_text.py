@@ -52,3 +52,9 @@ async def test_markup_in_evidence_shows_literally() -> None:
         assert f"SELECT '{NASTY}' FROM e_cdr_20261128" in text
         assert f"raw {NASTY}" in text
         assert NASTY in text
+        assert "Evidence 1/" in text
+        await pilot.press("right")
+        await settle(pilot)
+        assert "Evidence 2/" in screen_text(app)
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, WizardScreen))

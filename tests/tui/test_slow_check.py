@@ -38,8 +38,13 @@ async def test_key_during_a_five_second_check_is_handled_at_once() -> None:
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is wiz, timeout=1.0)
         assert wiz.gathering
+        src = session.ctx.source
+        kills: list[bool] = []
+        real_cancel = src.cancel
+        src.cancel = lambda: (kills.append(True), real_cancel())[1]
         send_key(app, "escape")
         await until(pilot, lambda: not wiz.gathering, timeout=2.0)
+        await until(pilot, lambda: kills == [True], timeout=2.0)
         await settle(pilot)
         evs = session.engine.evidence["step1"]
         causes = next(e for e in evs if e.name == "cdr.causes")

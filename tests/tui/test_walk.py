@@ -198,3 +198,22 @@ async def test_palette_goes_back_to_a_visited_node() -> None:
         await until(pilot, lambda: wiz.engine.current.id == "start")
         await settle(pilot)
         assert [e for e in _events(app) if e["type"] == "back"][-1]["to"] == "start"
+
+
+@aio
+async def test_provider_path_reaches_a_different_diagnosis() -> None:
+    app = _demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_step1(pilot)
+        await press(pilot, option_key(pilot, next="step3"))
+        wiz = _wizard(app)
+        cards = [c.ev.name for c in wiz.query("EvidenceCard")]  # type: ignore[attr-defined]
+        assert "cdr.providers" in cards
+        for _ in range(10):
+            if isinstance(app.screen, DiagnosisScreen):
+                break
+            await press(pilot, "enter")
+        assert isinstance(app.screen, DiagnosisScreen)
+        ids = [f.id for f in wiz.engine.findings]
+        assert "provider_rejection" in ids
+        assert [s.node for s in wiz.engine.path][:3] == ["start", "step1", "step3"]

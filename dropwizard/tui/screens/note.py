@@ -7,18 +7,18 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
+
+from dropwizard.tui import keys
 
 
 class NoteScreen(ModalScreen[str | None]):
     """Enter saves the note, Esc drops it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss_note", "Cancel", id="note.cancel"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings("note")
 
     def __init__(self, where: str) -> None:
         super().__init__()

@@ -28,6 +28,7 @@ WINDOWS: tuple[tuple[str, str], ...] = (
     ("Last 7 d", "-7d"),
     ("Custom", "custom"),
 )
+PASSWORD_ENV = "DROPWIZARD_MYSQL_PASSWORD"
 OTHER_CSV = "__csv__"
 OTHER_MYSQL = "__mysql__"
 
@@ -41,6 +42,7 @@ class StartScreen(Screen):
         super().__init__()
         self.resumable: Resumable | None = None
         self.busy = False
+        self._last: StartRequest | None = None
 
     def compose(self) -> ComposeResult:
         opts = self.app.options  # type: ignore[attr-defined]
@@ -243,6 +245,7 @@ class StartScreen(Screen):
 
     def begin(self, req: StartRequest) -> None:
         """Open the session in a thread (a MySQL connect may take seconds)."""
+        self._last = req
         self.busy = True
         self.show_error("")
         self.query_one("#start-error", Static).update(literal(f"Opening {req.source}..."))
@@ -288,6 +291,26 @@ class StartScreen(Screen):
     def _failed(self, msg: SessionFailed) -> None:
         self.busy = False
         self.show_error(msg.message)
+        req = self._last
+        if (
+            req is not None
+            and req.source.lower().startswith("mysql://")
+            and ("access denied" in msg.message.lower())
+        ):
+            from dropwizard.tui.screens.password import PasswordScreen
+
+            where = req.source.split("://", 1)[1].split("/", 1)[0]
+            self.app.push_screen(PasswordScreen(where, msg.message), callback=self._password)
+
+    def _password(self, password: str | None) -> None:
+        """Retry with the typed password, handed to the MySQL source through its environment
+        variable (this process only; never argv, never a file)."""
+        if password is None or self._last is None:
+            return
+        import os
+
+        os.environ[PASSWORD_ENV] = password
+        self.begin(self._last)
 
     def show_error(self, message: str) -> None:
         err = self.query_one("#start-error", Static)

@@ -50,7 +50,8 @@ class KeyBar(Widget):
             tail = Text.assemble(
                 (self.app.get_key_display(palette), key_style), (" Commands ", label_style)
             )
-            gap = max(1, self.size.width - out.cell_len - tail.cell_len)
-            out.append(" " * gap)
-            out.append_text(tail)
+            gap = self.size.width - out.cell_len - tail.cell_len
+            if gap >= 1:  # on narrow terminals the palette stays listed under F1 only
+                out.append(" " * gap)
+                out.append_text(tail)
         return out
