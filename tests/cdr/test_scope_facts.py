@@ -233,3 +233,57 @@ def test_window_counts_only_the_excess_of_a_rejection_burst() -> None:
     assert f["top_cause"] == 41 and f["top_cause_answered_share"] == 0.0
     ordinary_41 = next(c["calls"] for c in ev.data["causes"] if c["cause"] == "41")
     assert 0 < p41["calls"] < ordinary_41
+
+
+def test_gateway_scope_keeps_the_peer_comparison() -> None:
+    """A provider whose switch-cancelled 487s are chronic (no burst) is only anomalous next to
+    its peers: its gateway scope still holds that finding and names it the problem."""
+    names = renamed("p")
+    rows = rows_for(
+        91,
+        [
+            {
+                "type": "provider_487",
+                "gateway": "PRV-Vox-Backup",
+                "params": {"pdd_timeout_s": 6},
+                "share": 0.3,
+            }
+        ],
+        calls=6000,
+        rename=names,
+    )
+    src = duck(rows)
+    gw = names["PRV-Vox-Backup"]
+    scope = Scope(kind="gateway", gateway=gw)
+    found = gather(src, scope, "cdr.findings")
+    assert found.facts["top_id"] == "provider_rejection" and found.facts["high"] >= 1
+    assert found.data["findings"][0]["gateway"] == gw
+    assert "normal_clearing" not in found.facts["ids"]
+    c = gather(src, scope).facts
+    assert c["top_cause"] == 102 and c["top_cause_answered_share"] < 0.1
+    p = gather(src, scope, "cdr.providers").facts
+    assert p["top_gateway"] == gw and p["top_status"] == 487
+
+
+def test_gateway_scope_names_the_scoped_gateway() -> None:
+    """Drops planted on a customer gateway are reported on that gateway in its own scope, not on
+    the provider that happens to carry most of its calls."""
+    names = renamed("c")
+    rows = rows_for(
+        202,
+        [
+            {
+                "type": "rtp_timeout",
+                "gateway": "CUST-Sunrise-Retail",
+                "params": {"timeout_s": 40, "proxied": True},
+                "share": 0.2,
+            }
+        ],
+        calls=5000,
+        rename=names,
+    )
+    gw = names["CUST-Sunrise-Retail"]
+    ev = gather(duck(rows), Scope(kind="gateway", gateway=gw), "cdr.durations")
+    top = ev.data["findings"][0]
+    assert top["gateway"] == gw and top["side"] == "caller"
+    assert ev.facts["pattern"] in ("band", "spike")
