@@ -275,7 +275,7 @@ def test_gateway_scope_names_the_scoped_gateway() -> None:
             {
                 "type": "rtp_timeout",
                 "gateway": "CUST-Sunrise-Retail",
-                "params": {"timeout_s": 40, "proxied": True},
+                "params": {"timeout_s": 45, "proxied": False},
                 "share": 0.2,
             }
         ],
