@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 COMPACT: dict[str, str] = {
@@ -139,6 +140,27 @@ def split_commas(value: str) -> list[str]:
     return [v for v in out if v]
 
 
+def parse_headers(lines: Iterable[str]) -> dict[str, list[str]]:
+    """Header lines to {lower-case full name: [values]}: compact names expanded, folded lines
+    joined, blank lines and lines without a colon skipped."""
+    headers: dict[str, list[str]] = {}
+    last: str | None = None
+    for line in lines:
+        if not line or line.isspace():
+            continue
+        if line[0] in " \t" and last is not None:
+            headers[last][-1] += " " + line.strip()
+            continue
+        name, colon, value = line.partition(":")
+        if not colon:
+            continue
+        key = name.strip().lower()
+        key = COMPACT.get(key, key)
+        headers.setdefault(key, []).append(value.strip())
+        last = key
+    return headers
+
+
 def parse_message(data: bytes) -> SipMessage | None:
     """Parse one SIP message; None when the bytes are not SIP."""
     hdr_end = data.find(b"\r\n\r\n")
@@ -169,21 +191,7 @@ def parse_message(data: bytes) -> SipMessage | None:
             return None
         method = parts[0].upper()
         uri = parts[1]
-    headers: dict[str, list[str]] = {}
-    last: str | None = None
-    for line in lines[1:]:
-        if not line:
-            continue
-        if line[0] in " \t" and last is not None:
-            headers[last][-1] += " " + line.strip()
-            continue
-        name, colon, value = line.partition(":")
-        if not colon:
-            continue
-        key = name.strip().lower()
-        key = COMPACT.get(key, key)
-        headers.setdefault(key, []).append(value.strip())
-        last = key
+    headers = parse_headers(lines[1:])
     body = data[hdr_end + sep :]
     clen = headers.get("content-length")
     if clen and clen[0].isdigit():

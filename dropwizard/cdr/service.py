@@ -163,17 +163,9 @@ def _iso_ms(v: Any) -> str | None:
     return analytics.iso_ms(ms) if ms is not None else None
 
 
-def _with_peer_findings(
-    source: CdrSource,
-    since: datetime | None,
-    until: datetime | None,
-    gateway: str,
-    flow: Any,
-    findings: list[Finding],
-) -> list[Finding]:
+def _with_peer_findings(whole: Analysis, gateway: str, findings: list[Finding]) -> list[Finding]:
     """Add the provider rejections only a comparison with the other gateways shows (a rate far
     above its peers all day long): the gateway's own calls hold no peers to compare with."""
-    whole = analyse(source, Scope(kind="window", since=since, until=until), flow)
     have = {
         (f.gateway, str(f.data.get("status"))) for f in findings if f.id == "provider_rejection"
     }
@@ -201,9 +193,15 @@ def analyse(source: CdrSource, scope: Scope, flow: Any = None) -> Analysis:
     gateway = scope.gateway if scope.kind == "gateway" else None
     prof = analytics.collect(source, since, until, gateway)
     summary = analytics.summarise(prof)
-    findings = detect(prof, summary, flow, gateway)
+    whole = None
     if gateway and summary.calls:
-        findings = _with_peer_findings(source, since, until, gateway, flow, findings)
+        whole = analyse(source, Scope(kind="window", since=since, until=until), flow)
+    owned = frozenset(
+        (f.id, f.gateway) for f in (whole.findings if whole else []) if f.gateway and f.side
+    )
+    findings = detect(prof, summary, flow, gateway, owned)
+    if whole is not None and gateway:
+        findings = _with_peer_findings(whole, gateway, findings)
     call = None
     if scope.kind == "call" and scope.number and scope.at:
         call = lookup_call(source, scope.number, scope.at)

@@ -136,10 +136,17 @@ def duration_candidates(s: Summary) -> list[Candidate]:
     return out
 
 
-def _pick(cands: list[Candidate], gateway: str | None = None) -> list[Candidate]:
-    """One candidate per (kind, value ±3 s): the gateway where it is most concentrated; in a
-    gateway scope, that gateway's own candidate (the other gateways only carry parts of its
-    calls)."""
+def _pick(
+    cands: list[Candidate],
+    scoped: tuple[str, str, int] | None = None,
+    owned: frozenset[tuple[str, str]] = frozenset(),
+) -> list[Candidate]:
+    """One candidate per (kind, value ±3 s): the gateway where it is most concentrated.
+
+    `scoped` is (side, gateway, answered) of a gateway scope: every call in it is that gateway's,
+    so a pattern seen on a peer (which carries part of its calls) is reported on it, with the
+    numbers over all of its calls where the group has them, unless the peer shows the pattern on
+    its own over the whole window (`owned`: (finding id, gateway) pairs found there)."""
     groups: list[list[Candidate]] = []
     for c in sorted(cands, key=lambda c: -c.excess):
         for g in groups:
@@ -156,11 +163,31 @@ def _pick(cands: list[Candidate], gateway: str | None = None) -> list[Candidate]
         overall = next((c for c in g if c.side == "all"), None)
         gws = [c for c in g if c.side != "all"]
         holders = [c for c in gws if overall is None or c.excess >= 0.6 * overall.excess]
-        own = [c for c in holders if gateway is not None and c.gateway == gateway]
-        holders = own or holders
         best = max(
             holders, key=lambda c: (isinstance(c.detail, Band), c.share, c.excess), default=None
         )
+        if (
+            best is not None
+            and scoped is not None
+            and best.gateway != scoped[1]
+            and (FINDING_IDS.get(best.kind, best.kind), best.gateway) not in owned
+        ):
+            side, name, answered = scoped
+            src = (
+                overall
+                if overall is not None and isinstance(overall.detail, type(best.detail))
+                else best
+            )
+            best = Candidate(
+                best.kind,
+                src.value,
+                side,
+                name,
+                src.excess,
+                src.calls,
+                src.excess / answered if answered else 0.0,
+                src.detail,
+            )
         if best is not None:
             if best.kind in ("nat_keepalive_loss", "firewall_udp_timeout"):
                 best.kind = _band_kind(best.detail, best.side)  # type: ignore[arg-type]
@@ -567,11 +594,28 @@ def normal_finding(s: Summary, fixes: Any) -> Finding | None:
     )
 
 
+FINDING_IDS = {"session_timer": "session_timer_expiry"}
+"""Candidate kinds whose finding id differs from the kind."""
+
+
 def detect(
-    prof: Profile, s: Summary, fixes: Any = None, gateway: str | None = None
+    prof: Profile,
+    s: Summary,
+    fixes: Any = None,
+    gateway: str | None = None,
+    owned: frozenset[tuple[str, str]] = frozenset(),
 ) -> list[Finding]:
     """Every detector over one analysed window (or one gateway's calls), most important first."""
-    findings = [_duration_finding(c, s, fixes) for c in _pick(duration_candidates(s), gateway)]
+    scoped = None
+    if gateway:
+        side = max(
+            ("caller", "callee"),
+            key=lambda sd: s.gateways[(sd, gateway)].calls if (sd, gateway) in s.gateways else -1,
+        )
+        scoped = (side, gateway, s.gateway(side, gateway).answered)
+    findings = [
+        _duration_finding(c, s, fixes) for c in _pick(duration_candidates(s), scoped, owned)
+    ]
     findings += provider_findings(prof, s, fixes)
     findings += failover_findings(prof, s, fixes)
     if s.calls and not any(f.severity.rank >= Severity.MEDIUM.rank for f in findings):

@@ -353,7 +353,30 @@ def run_local(
     )
 
 
-class LocalHost(Host):
+class _FileTreeHost(Host):
+    """A host whose files are read from a local directory tree (`self.files`)."""
+
+    files: _RootedFiles
+
+    def read_bytes(
+        self, path: str, max_bytes: int = DEFAULT_MAX_BYTES, *, tail: bool = False
+    ) -> bytes:
+        return self.files.read_bytes(path, max_bytes, tail=tail)
+
+    def list_dir(self, path: str) -> list[str]:
+        return self.files.list_dir(path)
+
+    def stat(self, path: str) -> FileInfo | None:
+        return self.files.stat(path)
+
+    def disk_usage(self, path: str) -> DiskUsage | None:
+        return self.files.disk_usage(path)
+
+    def local_path(self, path: str) -> Path | None:
+        return self.files.local_path(path)
+
+
+class LocalHost(_FileTreeHost):
     """This machine. Files are read below `root` (default `/`).
 
     Commands run only when the root is `/` (or `run_commands=True`): a directory standing in for
@@ -400,17 +423,6 @@ class LocalHost(Host):
         result.argv = [str(a) for a in argv]
         return result
 
-    def read_bytes(
-        self, path: str, max_bytes: int = DEFAULT_MAX_BYTES, *, tail: bool = False
-    ) -> bytes:
-        return self.files.read_bytes(path, max_bytes, tail=tail)
-
-    def list_dir(self, path: str) -> list[str]:
-        return self.files.list_dir(path)
-
-    def stat(self, path: str) -> FileInfo | None:
-        return self.files.stat(path)
-
     def which(self, binary: str) -> str | None:
         if not self.run_commands:
             return None
@@ -422,12 +434,6 @@ class LocalHost(Host):
 
     def euid(self) -> int:
         return os.geteuid()
-
-    def disk_usage(self, path: str) -> DiskUsage | None:
-        return self.files.disk_usage(path)
-
-    def local_path(self, path: str) -> Path | None:
-        return self.files.local_path(path)
 
 
 @dataclass
@@ -441,7 +447,7 @@ class _Recorded:
 
 
 @dataclass
-class RecordedHost(Host):
+class RecordedHost(_FileTreeHost):
     """A saved snapshot of a machine: `DIR/root/` holds its files, `DIR/commands.yaml` the rest.
 
     ```yaml
@@ -532,17 +538,6 @@ class RecordedHost(Host):
                 )
         return RunResult(argv=args, rc=127, missing_binary=True)
 
-    def read_bytes(
-        self, path: str, max_bytes: int = DEFAULT_MAX_BYTES, *, tail: bool = False
-    ) -> bytes:
-        return self.files.read_bytes(path, max_bytes, tail=tail)
-
-    def list_dir(self, path: str) -> list[str]:
-        return self.files.list_dir(path)
-
-    def stat(self, path: str) -> FileInfo | None:
-        return self.files.stat(path)
-
     def which(self, binary: str) -> str | None:
         name = binary.rsplit("/", 1)[-1]
         return f"/usr/sbin/{name}" if binary in self._binaries or name in self._binaries else None
@@ -559,9 +554,6 @@ class RecordedHost(Host):
             ):
                 best = mount
         return self._disk.get(best) if best else None
-
-    def local_path(self, path: str) -> Path | None:
-        return self.files.local_path(path)
 
 
 def open_host(root: str | os.PathLike[str] | None = None) -> Host:

@@ -7,7 +7,7 @@ from typing import Any
 
 from dropwizard.evidence import Status
 from dropwizard.probes.base import ProbeContext, Result
-from dropwizard.probes.tcpdump import Obtained, analyse, obtain, seconds_param
+from dropwizard.probes.tcpdump import Obtained, analyse_obtained, obtain, seconds_param
 from dropwizard.probes.validate import parse_ip, parse_port_range
 from dropwizard.probes.vos_config import rtp_range
 
@@ -111,21 +111,15 @@ def probe(pc: ProbeContext) -> Result:
 
 
 def _report(pc: ProbeContext, got: Obtained, ip: str, bpf: str) -> Result:
-    res, why = analyse(got.path, stop_threshold=pc.config.rtp_stop_s, flood_pps=pc.config.flood_pps)
     data: dict[str, Any] = {
         **got.data,
         "filter": bpf,
         "endpoint": ip,
         "guide_command": GUIDE_COMMAND,
     }
-    if res is None:
-        return Result(
-            Status.WARN,
-            f"captured to {got.path} but could not analyse it: {why}",
-            data=data,
-            advice=[f"dropwizard capture {got.path}", *got.advice],
-            raw=got.raw,
-        )
+    res = analyse_obtained(pc, got, data)
+    if isinstance(res, Result):
+        return res
     streams = list(res.streams)
     end = got.ended or _epoch(res.summary.get("end")) or 0.0
     s = summarise(streams, ip, end, pc.config.rtp_stop_s)

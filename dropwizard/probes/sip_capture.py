@@ -6,7 +6,7 @@ from typing import Any
 
 from dropwizard.evidence import Status
 from dropwizard.probes.base import ProbeContext, Result
-from dropwizard.probes.tcpdump import analyse, obtain, seconds_param
+from dropwizard.probes.tcpdump import Obtained, analyse_obtained, obtain, seconds_param
 from dropwizard.probes.validate import parse_ports
 from dropwizard.probes.vos_config import sip_ports
 
@@ -25,29 +25,29 @@ def ports_for(pc: ProbeContext) -> tuple[list[int], str]:
     return sip_ports(pc.host, pc.config)
 
 
-def probe(pc: ProbeContext) -> Result:
-    """Capture SIP for a few seconds and check re-INVITE/UPDATE answers, ACKs, OPTIONS and BYE reasons."""
+def obtain_sip(
+    pc: ProbeContext, name: str, default_seconds: float
+) -> tuple[Obtained, dict[str, Any]] | Result:
+    """A bounded capture of the SIP ports (or the given pcap) and the evidence data naming it."""
     ports, origin = ports_for(pc)
-    seconds = seconds_param(pc, pc.config.capture_seconds)
     bpf = sip_filter(ports)
-    got = obtain(pc, "sip", bpf, seconds=seconds, snaplen=SIP_SNAPLEN)
+    seconds = seconds_param(pc, default_seconds)
+    got = obtain(pc, name, bpf, seconds=seconds, snaplen=SIP_SNAPLEN)
     if isinstance(got, Result):
         return got
-    data: dict[str, Any] = {
-        **got.data,
-        "filter": bpf,
-        "sip_ports_from": origin,
-        "guide_command": GUIDE_COMMAND,
-    }
-    res, why = analyse(got.path, stop_threshold=pc.config.rtp_stop_s, flood_pps=pc.config.flood_pps)
-    if res is None:
-        return Result(
-            Status.WARN,
-            f"captured to {got.path} but could not analyse it: {why}",
-            data=data,
-            advice=[f"dropwizard capture {got.path}", *got.advice],
-            raw=got.raw,
-        )
+    return got, {**got.data, "filter": bpf, "sip_ports": ports, "sip_ports_from": origin}
+
+
+def probe(pc: ProbeContext) -> Result:
+    """Capture SIP for a few seconds and check re-INVITE/UPDATE answers, ACKs, OPTIONS and BYE reasons."""
+    obtained = obtain_sip(pc, "sip", pc.config.capture_seconds)
+    if isinstance(obtained, Result):
+        return obtained
+    got, data = obtained
+    data["guide_command"] = GUIDE_COMMAND
+    res = analyse_obtained(pc, got, data)
+    if isinstance(res, Result):
+        return res
     calls = res.calls
     refreshes = [r for c in calls for r in c.get("refreshes") or []]
     bye_reasons: list[str] = []
@@ -134,7 +134,7 @@ def probe(pc: ProbeContext) -> Result:
     summary = "; ".join(problems + parts)
     if not res.summary.get("sip_messages"):
         status = Status.WARN
-        summary = f"no SIP on ports {','.join(map(str, ports))} in {data.get('seconds', '?')} s"
+        summary = f"no SIP on ports {','.join(map(str, data['sip_ports']))} in {data.get('seconds', '?')} s"
         advice.append(
             "SIP may use other ports (SS_SIP_PORT in softswitch.conf) or TCP; set [probes] sip_ports."
         )

@@ -6,32 +6,24 @@ from typing import Any
 
 from dropwizard.evidence import Status
 from dropwizard.probes.base import ProbeContext, Result
-from dropwizard.probes.sip_capture import SIP_SNAPLEN, ports_for, sip_filter
-from dropwizard.probes.tcpdump import analyse, discard, obtain, seconds_param
+from dropwizard.probes.sip_capture import obtain_sip
+from dropwizard.probes.tcpdump import analyse_obtained, discard
 
 
 def probe(pc: ProbeContext) -> Result:
     """Capture the SIP ports briefly; compare the packet rate with the threshold, find scanners."""
-    ports, origin = ports_for(pc)
-    seconds = seconds_param(pc, pc.config.flood_seconds)
-    bpf = sip_filter(ports)
-    got = obtain(pc, "flood", bpf, seconds=seconds, snaplen=SIP_SNAPLEN)
-    if isinstance(got, Result):
-        return got
-    data: dict[str, Any] = {**got.data, "filter": bpf, "sip_ports_from": origin}
-    res, why = analyse(got.path, stop_threshold=pc.config.rtp_stop_s, flood_pps=pc.config.flood_pps)
-    if res is not None and not got.data.get("given") and not pc.config.keep_flood_capture:
+    obtained = obtain_sip(pc, "flood", pc.config.flood_seconds)
+    if isinstance(obtained, Result):
+        return obtained
+    got, data = obtained
+    res = analyse_obtained(pc, got, data)
+    if isinstance(res, Result):
+        return res
+    if not got.data.get("given") and not pc.config.keep_flood_capture:
         discard(got.path)
         data["pcap"] = None
         data["pcap_note"] = (
             "deleted after counting (set [probes] keep_flood_capture = true to keep it)"
-        )
-    if res is None:
-        return Result(
-            Status.WARN,
-            f"captured to {got.path} but could not analyse it: {why}",
-            data=data,
-            raw=got.raw,
         )
     load = res.load
     window = (

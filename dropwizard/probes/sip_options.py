@@ -10,23 +10,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from dropwizard.capture.sip import parse_headers
 from dropwizard.errors import InputError
 from dropwizard.evidence import Status
 from dropwizard.probes.base import ProbeContext, Result
 from dropwizard.probes.validate import parse_target
 
-COMPACT = {
-    "v": "via",
-    "i": "call-id",
-    "f": "from",
-    "t": "to",
-    "m": "contact",
-    "l": "content-length",
-    "c": "content-type",
-    "k": "supported",
-    "s": "subject",
-    "e": "content-encoding",
-}
 MAX_DATAGRAM = 65535
 
 
@@ -95,21 +84,7 @@ def parse_message(data: bytes) -> SipMessage | None:
         msg.uri = parts[1]
     else:
         return None
-    current: str | None = None
-    for line in lines[1:]:
-        if not line.strip():
-            continue
-        if line[0] in " \t" and current is not None:
-            vals = msg.headers[current]
-            vals[-1] = vals[-1] + " " + line.strip()
-            continue
-        name, colon, value = line.partition(":")
-        if not colon:
-            continue
-        key = name.strip().lower()
-        key = COMPACT.get(key, key)
-        current = key
-        msg.headers.setdefault(key, []).append(value.strip())
+    msg.headers = parse_headers(lines[1:])
     return msg
 
 

@@ -225,6 +225,20 @@ def obtain(
     )
 
 
+def analyse_obtained(pc: ProbeContext, got: Obtained, data: dict[str, Any]) -> Any:
+    """The analysis of `got`'s pcap, or a WARN Result (carrying `data`) saying why there is none."""
+    res, why = analyse(got.path, stop_threshold=pc.config.rtp_stop_s, flood_pps=pc.config.flood_pps)
+    if res is not None:
+        return res
+    return Result(
+        Status.WARN,
+        f"captured to {got.path} but could not analyse it: {why}",
+        data=data,
+        advice=[f"dropwizard capture {got.path}", *got.advice],
+        raw=got.raw,
+    )
+
+
 def discard(path: str) -> None:
     """Delete a capture this probe made, and its private directory when it is empty."""
     try:

@@ -279,6 +279,10 @@ def _str_map_of_lists(raw: Any, chk: _Checker, parent: LineDict, key: str) -> di
 
 
 def parse_scenario(path: Path) -> tuple[Scenario | None, list[str], LineDict | None]:
+    """(scenario or None, problems, raw mapping) of one scenario.yaml.
+
+    Checks against the flow (node ids, options, the model path) are `check_against_flow`.
+    """
     raw, chk = _read(path)
     if raw is None:
         return None, chk.problems, None

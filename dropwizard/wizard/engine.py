@@ -98,6 +98,23 @@ class Engine:
         self.ended: str | None = None
         """The outcome once an `end` event was emitted."""
         self._findings: list[tuple[int, Finding, list[dict[str, Any]]]] = []
+        self._listeners: list[Emit] = []
+
+    # --- listeners ---------------------------------------------------------------------
+
+    def add_listener(self, fn: Emit) -> None:
+        """Call `fn(type, fields)` for every event emitted from now on, after the transcript's emit.
+
+        Listeners run in the thread that emitted the event (a gather worker for `evidence`).
+        Adding the same listener twice has no effect.
+        """
+        if fn not in self._listeners:
+            self._listeners.append(fn)
+
+    def remove_listener(self, fn: Emit) -> None:
+        """Stop calling `fn`; removing a listener that was never added is a no-op."""
+        if fn in self._listeners:
+            self._listeners.remove(fn)
 
     # --- state -------------------------------------------------------------------------
 
@@ -121,6 +138,8 @@ class Engine:
     def _emit(self, type_: str, fields: dict[str, Any]) -> None:
         if self.emit_fn is not None:
             self.emit_fn(type_, fields)
+        for listener in tuple(self._listeners):
+            listener(type_, fields)
 
     def _need_current(self) -> Node:
         if self.current is None:

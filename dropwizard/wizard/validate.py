@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any, Union
 
 from dropwizard.diagnosis.finding import FINDING_IDS
-from dropwizard.wizard.condition import ConditionSyntaxError
+from dropwizard.wizard.condition import Condition, ConditionSyntaxError
 from dropwizard.wizard.condition import parse as parse_condition
 from dropwizard.wizard.model import (
     FindingSpec,
@@ -230,6 +230,15 @@ def build_flow(data: Any, file: str) -> tuple[Flow | None, list[Problem]]:
     return flow, sorted(b.problems, key=lambda p: p.line)
 
 
+def _condition(b: _Builder, line: int, where: str, text: str) -> Condition | None:
+    """The parsed `when` condition, or None after recording why it is malformed."""
+    try:
+        return parse_condition(text)
+    except ConditionSyntaxError as exc:
+        b.add(line, f"{where}: malformed condition {text!r}: {exc}")
+        return None
+
+
 def _check_semantics(b: _Builder, flow: Flow, data: LineDict) -> None:
     key_line = data.line_of if isinstance(data, LineDict) else (lambda _k: 1)
 
@@ -240,13 +249,7 @@ def _check_semantics(b: _Builder, flow: Flow, data: LineDict) -> None:
             )
         for i, fix in enumerate(spec.fixes, 1):
             if fix.when:
-                try:
-                    fix.condition = parse_condition(fix.when)
-                except ConditionSyntaxError as exc:
-                    b.add(
-                        fix.line,
-                        f"finding {fid}, fix {i}: malformed condition {fix.when!r}: {exc}",
-                    )
+                fix.condition = _condition(b, fix.line, f"finding {fid}, fix {i}", fix.when)
 
     seen: dict[str, Node] = {}
     for node in flow.nodes:
@@ -266,13 +269,7 @@ def _check_semantics(b: _Builder, flow: Flow, data: LineDict) -> None:
             else:
                 opt_seen[opt.id] = opt
             if opt.when:
-                try:
-                    opt.condition = parse_condition(opt.when)
-                except ConditionSyntaxError as exc:
-                    b.add(
-                        opt.line,
-                        f"{where}, option {opt.id}: malformed condition {opt.when!r}: {exc}",
-                    )
+                opt.condition = _condition(b, opt.line, f"{where}, option {opt.id}", opt.when)
             if opt.because:
                 try:
                     opt.template = parse_template(opt.because)

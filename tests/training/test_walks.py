@@ -56,23 +56,7 @@ def test_scenario_file_validates(name: str) -> None:
     assert check_file(shipped_dir() / name) == []
 
 
-KNOWN_BUGS: dict[str, str] = {
-    "rtp-nat-no-proxy": (
-        "in a gateway scope (CUST-Sunrise-Retail) the rtp_timeout detector picks the candidate "
-        "with the highest share among the scoped calls and names provider PRV-Orion-Premium "
-        "(callee side), which merely carries the most of them; the planted fault is the customer's"
-    ),
-}
-"""Scenarios a detector or flow problem keeps from being solvable; each must fail (strict)."""
-
-
-def _solvable(name: str) -> object:
-    if name in KNOWN_BUGS:
-        return pytest.param(name, marks=pytest.mark.xfail(reason=KNOWN_BUGS[name], strict=True))
-    return name
-
-
-@pytest.mark.parametrize("name", [_solvable(n) for n in SHIPPED])
+@pytest.mark.parametrize("name", SHIPPED)
 def test_following_the_evidence_reaches_the_true_diagnosis(name: str) -> None:
     run = open_run(name)
     try:

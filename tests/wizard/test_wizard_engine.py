@@ -15,6 +15,23 @@ from dropwizard.wizard.engine import Engine, EngineError
 from dropwizard.wizard.model import Flow
 
 CAUSE_102 = {"fake.causes": {"top_cause": 102, "top_cause_share": 0.37, "calls": 120}}
+THREE_GATHERERS = {**CAUSE_102, "fake.durations": {"pattern": "spike"}, "fake.probe": {"x": 1}}
+
+
+def three_gatherer_flow(tmp_path) -> Flow:
+    """The mini flow with three gatherers at its `causes` node (THREE_GATHERERS scripts them)."""
+    from wizard_helpers import FLOWS
+
+    from dropwizard.wizard.loader import load_flow
+
+    text = (
+        (FLOWS / "mini.yaml")
+        .read_text()
+        .replace("gather: [fake.causes]", "gather: [fake.causes, fake.durations, fake.probe]")
+    )
+    path = tmp_path / "m.yaml"
+    path.write_text(text)
+    return load_flow(path)
 
 
 class Recorder:
@@ -268,22 +285,11 @@ def test_note(mini: Flow) -> None:
 
 
 def test_gather_honours_cancel_between_gatherers(tmp_path) -> None:
-    from wizard_helpers import FLOWS
-
-    from dropwizard.wizard.loader import load_flow
-
-    text = (
-        (FLOWS / "mini.yaml")
-        .read_text()
-        .replace("gather: [fake.causes]", "gather: [fake.causes, fake.durations, fake.probe]")
-    )
-    path = tmp_path / "m.yaml"
-    path.write_text(text)
-    flow = load_flow(path)
+    flow = three_gatherer_flow(tmp_path)
     rec = Recorder()
     cancel = threading.Event()
     calls: list[str] = []
-    script = {**CAUSE_102, "fake.durations": {"pattern": "spike"}, "fake.probe": {"x": 1}}
+    script = THREE_GATHERERS
     reg = scripted_registry(script, calls)
     inner = reg._gatherers["fake.causes"]
 
@@ -369,20 +375,10 @@ def test_replay_rejects_a_changed_flow(mini: Flow) -> None:
 
 
 def test_resume_runs_only_the_gatherers_a_crash_cut_off(tmp_path) -> None:
-    from wizard_helpers import FLOWS
-
     from dropwizard.wizard.headless import step
-    from dropwizard.wizard.loader import load_flow
 
-    text = (
-        (FLOWS / "mini.yaml")
-        .read_text()
-        .replace("gather: [fake.causes]", "gather: [fake.causes, fake.durations, fake.probe]")
-    )
-    path = tmp_path / "m.yaml"
-    path.write_text(text)
-    flow = load_flow(path)
-    script = {**CAUSE_102, "fake.durations": {"pattern": "spike"}, "fake.probe": {"x": 1}}
+    flow = three_gatherer_flow(tmp_path)
+    script = THREE_GATHERERS
     eng, rec, _ = engine_for(flow, script)
     eng.start()
     eng.choose("many")

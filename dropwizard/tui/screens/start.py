@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -253,15 +254,8 @@ class StartScreen(Screen):
 
     @work(thread=True, exclusive=True, group="open", exit_on_error=False)
     def _open(self, req: StartRequest) -> None:
-        try:
-            session = self.app.backend.open_session(req)  # type: ignore[attr-defined]
-        except DropwizardError as exc:
-            self.post_message(SessionFailed(exc.message))
-            return
-        except Exception as exc:
-            self.post_message(SessionFailed(f"{type(exc).__name__}: {exc}"))
-            return
-        self.post_message(SessionOpened(session, req.mode))
+        backend = self.app.backend  # type: ignore[attr-defined]
+        self._post_session(lambda: backend.open_session(req), req.mode)
 
     def action_resume(self) -> None:
         if self.busy or self.resumable is None:
@@ -272,15 +266,20 @@ class StartScreen(Screen):
 
     @work(thread=True, exclusive=True, group="open", exit_on_error=False)
     def _resume(self, found: Resumable) -> None:
+        backend = self.app.backend  # type: ignore[attr-defined]
+        self._post_session(lambda: backend.resume_session(found.path))
+
+    def _post_session(self, opener: Callable[[], Any], mode: str | None = None) -> None:
+        """Run `opener` (in the worker's thread); post SessionOpened, or SessionFailed."""
         try:
-            session = self.app.backend.resume_session(found.path)  # type: ignore[attr-defined]
+            session = opener()
         except DropwizardError as exc:
             self.post_message(SessionFailed(exc.message))
             return
         except Exception as exc:
             self.post_message(SessionFailed(f"{type(exc).__name__}: {exc}"))
             return
-        self.post_message(SessionOpened(session))
+        self.post_message(SessionOpened(session, mode))
 
     @on(SessionOpened)
     def _opened(self, msg: SessionOpened) -> None:

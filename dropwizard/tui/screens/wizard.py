@@ -54,7 +54,7 @@ class WizardScreen(Screen):
         self._charts: dict[tuple[str, str], dict[str, Any]] = {}
         self._live: dict[str, Any] = {}
         """Evidence shown for the current node by gatherer name; None while it runs."""
-        self._hook_emit()
+        self.engine.add_listener(self._on_engine_event)
 
     # ----------------------------------------------------------------- layout
 
@@ -75,6 +75,9 @@ class WizardScreen(Screen):
                 yield OptionList(id="options")
         yield Static(id="status")
         yield KeyBar()
+
+    def on_unmount(self) -> None:
+        self.engine.remove_listener(self._on_engine_event)
 
     def on_mount(self) -> None:
         self.query_one("#topbar", Static).update(self._topbar())
@@ -269,22 +272,10 @@ class WizardScreen(Screen):
 
     # ---------------------------------------------------------------- gathering
 
-    def _hook_emit(self) -> None:
-        """Also tell the screen about each evidence event the engine emits (from its thread)."""
-        eng = self.engine
-        for attr in ("emit", "_emit"):
-            orig = getattr(eng, attr, None)
-            if callable(orig) and not getattr(orig, "_dropwizard_tui", False):
-
-                def emit(type_: str, fields: dict[str, Any], _orig: Any = orig) -> Any:
-                    result = _orig(type_, fields)
-                    if type_ == "evidence":
-                        self._on_emitted_evidence(fields)
-                    return result
-
-                emit._dropwizard_tui = True  # type: ignore[attr-defined]
-                setattr(eng, attr, emit)
-                return
+    def _on_engine_event(self, type_: str, fields: dict[str, Any]) -> None:
+        """Tell the screen about each evidence event the engine emits (from its thread)."""
+        if type_ == "evidence":
+            self._on_emitted_evidence(fields)
 
     def _on_emitted_evidence(self, fields: dict[str, Any]) -> None:
         if not self.gathering:
