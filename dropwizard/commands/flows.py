@@ -60,25 +60,32 @@ def _list() -> int:
 
 
 def _check(paths: list[Path]) -> int:
+    """Check flows and training scenarios; one `file:line: message` line per problem."""
+    from dropwizard.training.scenario import check_scenarios, is_scenario_path
     from dropwizard.wizard.loader import check_paths, list_flows
 
     if paths:
-        count, problems = check_paths(paths)
+        flow_paths = [p for p in paths if not is_scenario_path(p)]
+        count, problems = check_paths(flow_paths) if flow_paths else (0, [])
+        scenarios, scenario_problems = check_scenarios(paths)
     else:
         entries = list_flows()
         count = len(entries)
         problems = [p for e in entries for p in e.problems]
+        scenarios, scenario_problems = check_scenarios(None)
+    problems = [*problems, *scenario_problems]
     for problem in problems:
         print(problem)
+    checked = f"{_plural(count, 'flow file')} and {_plural(scenarios, 'scenario')}"
     if problems:
-        print(
-            f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {count} "
-            f"flow file{'s' if count != 1 else ''}",
-            file=sys.stderr,
-        )
+        print(f"{_plural(len(problems), 'problem')} in {checked}", file=sys.stderr)
         return EXIT_USAGE
-    print(f"{count} flow file{'s' if count != 1 else ''} checked, no problems", file=sys.stderr)
+    print(f"{checked} checked, no problems", file=sys.stderr)
     return EXIT_OK
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _graph(name: str, fmt: str) -> int:
