@@ -1,6 +1,6 @@
 """Measure `list_sessions` against reading every transcript whole (not a test; prints figures).
 
-.venv/bin/python tests/transcript/measure_sessions.py [SESSIONS]
+.venv/bin/python bench/transcript/run.py [SESSIONS]
 """
 
 from __future__ import annotations
