@@ -125,6 +125,11 @@ def planted_calls(src: Any) -> dict[str, dict[str, Any]]:
     }
 
 
+@pytest.fixture(scope="module")
+def planted(demo) -> dict[str, dict[str, Any]]:
+    return planted_calls(demo)
+
+
 EXPECT = {
     "session_timer": ("session_timer_expiry", 102, "switch", "step2"),
     "rtp_timeout": ("rtp_timeout", 102, "switch", "step2"),
@@ -134,8 +139,8 @@ EXPECT = {
 
 
 @pytest.mark.parametrize("kind", sorted(EXPECT))
-def test_call_scope_describes_the_reported_call(demo, flow, kind: str) -> None:
-    leg = planted_calls(demo)[kind]
+def test_call_scope_describes_the_reported_call(demo, flow, planted, kind: str) -> None:
+    leg = planted[kind]
     finding, cause, direction, after_step1 = EXPECT[kind]
     ev = gather(demo, scope_of(leg))
     f = ev.facts
