@@ -19,7 +19,7 @@
   `****8000`. The fixed-width mask hides the length too. Redacting twice changes nothing.
 - Every string is redacted, dict keys included, at any depth (evidence data too). Numbers stored
   as JSON numbers (epoch times, counters) are not strings and stay.
-- Kept as they are: UTC dates and times (`2026-11-28`, `2026-11-28T14:05:00.123Z`,
+- Kept as they are: real UTC dates and times (`2026-11-28`, `2026-11-28T14:05:00.123Z`,
   `20261128T140500Z` as in session ids), the daily CDR table names (`e_cdr_20261128`),
   standard names (`Q.850 102` stays, `RFC 4028`), IP addresses (their digit groups are short),
   and the values of `session_id` and `flow_digest` (identifiers, not numbers of people).
@@ -52,7 +52,7 @@ _TEXT_SECRET = re.compile(
 )
 _PHONE = re.compile(r"\+?\d(?:[ -]?\d){5,}")
 _PROTECTED = re.compile(
-    r"(?<!\d)\d{4}-\d{2}-\d{2}"
+    r"(?<!\d)(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
     r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?(?!\d)"
     r"|(?<!\d)\d{8}T\d{4,6}(?:\.\d+)?Z?(?!\d)"
     r"|e_cdr_\d{8}(?!\d)"
