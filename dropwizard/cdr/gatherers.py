@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from dropwizard.cdr.analytics import pdd_p50
+from dropwizard.cdr.charts import duration_chart, rejection_chart
 from dropwizard.cdr.service import Analysis, analyse
 from dropwizard.diagnosis.detectors import REJECT_CLASSES, provider_series
 from dropwizard.diagnosis.finding import Finding, Severity
@@ -429,6 +430,20 @@ def providers_facts(a: Analysis) -> tuple[Status, str, dict, dict]:
     return status, summary, facts, data
 
 
+def durations_chart_facts(a: Analysis) -> tuple[Status, str, dict, dict]:
+    """Drop-duration patterns, with the drop histogram for the wizard and exports."""
+    status, summary, facts, data = durations_facts(a)
+    data.update(duration_chart(a))
+    return status, summary, facts, data
+
+
+def providers_chart_facts(a: Analysis) -> tuple[Status, str, dict, dict]:
+    """Rejections per provider gateway, with the top gateway's rejections over time."""
+    status, summary, facts, data = providers_facts(a)
+    data.update(rejection_chart(a, facts.get("top_gateway")))
+    return status, summary, facts, data
+
+
 def findings_facts(a: Analysis) -> tuple[Status, str, dict, dict]:
     fs = a.findings
     facts: dict[str, Any] = {
@@ -454,9 +469,15 @@ def _gatherer(name: str, build: Callable[[Analysis], tuple[Status, str, dict, di
 
 GATHERERS: dict[str, tuple[Callable[[Analysis], tuple[Status, str, dict, dict]], str]] = {
     "cdr.causes": (causes_facts, "Release causes, totals and the reported call's cause"),
-    "cdr.durations": (durations_facts, "Drop-duration spikes and bands (timers, RTP timeout)"),
+    "cdr.durations": (
+        durations_chart_facts,
+        "Drop-duration spikes and bands (timers, RTP timeout)",
+    ),
     "cdr.chains": (chains_facts, "Retry chains and mid-call gateway switches (flownofirst)"),
-    "cdr.providers": (providers_facts, "Rejections per provider gateway against its baseline"),
+    "cdr.providers": (
+        providers_chart_facts,
+        "Rejections per provider gateway against its baseline",
+    ),
     "cdr.findings": (findings_facts, "Every CDR detector's findings, most important first"),
 }
 
