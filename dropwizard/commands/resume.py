@@ -21,7 +21,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from dropwizard.session import Session
-    from dropwizard.wizard.headless import load_answers, report, walk
+    from dropwizard.wizard.headless import load_answers, walk_and_print
 
     with Session.resume(args.transcript) as session:
         for warning in session.warnings:
@@ -33,10 +33,5 @@ def run(args: argparse.Namespace) -> int:
             print(f"session {session.session_id} had already finished", file=sys.stderr)
         else:
             print(f"resuming {session.session_id} at {engine.current.id}", file=sys.stderr)
-        try:
-            walk(engine, answers)
-        except Exception:
-            print(report(engine, session.transcript_path))
-            raise
-        print(report(engine, session.transcript_path))
+        walk_and_print(engine, answers, session.transcript_path)
     return 0

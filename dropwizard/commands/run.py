@@ -43,7 +43,7 @@ def scope_from_args(args: argparse.Namespace) -> Scope:
 def run(args: argparse.Namespace) -> int:
     from dropwizard.config import load_config
     from dropwizard.session import Session
-    from dropwizard.wizard.headless import load_answers, report, walk
+    from dropwizard.wizard.headless import load_answers, walk_and_print
     from dropwizard.wizard.loader import find_flow
 
     config = load_config()
@@ -59,10 +59,5 @@ def run(args: argparse.Namespace) -> int:
         config=config,
         capture=args.capture,
     ) as session:
-        try:
-            walk(session.engine, answers)
-        except Exception:
-            print(report(session.engine, session.transcript_path))
-            raise
-        print(report(session.engine, session.transcript_path))
+        walk_and_print(session.engine, answers, session.transcript_path)
     return 0

@@ -145,3 +145,13 @@ def report(engine: Engine, transcript: Path | None = None) -> str:
     if transcript is not None:
         lines.append(f"Transcript: {transcript}")
     return "\n".join(lines)
+
+
+def walk_and_print(engine: Engine, answers: dict[str, str], transcript: Path | None = None) -> None:
+    """Walk to a leaf and print the report; when the walk fails, print how far it got, re-raise."""
+    try:
+        walk(engine, answers)
+    except Exception:
+        print(report(engine, transcript))
+        raise
+    print(report(engine, transcript))

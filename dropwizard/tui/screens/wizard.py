@@ -149,8 +149,10 @@ class WizardScreen(Screen):
         q.update(literal(question))
         q.display = bool(question)
         self.query_one("#explain-text", Static).update(literal(tx.reflow(node.explain or "")))
-        if self.mode == "train" or node.type == "ask":
+        if self.mode == "train" or (node.type == "ask" and self.app.size.height >= 40):
             self.query_one("#explain", Collapsible).collapsed = False
+        elif node.type == "ask":
+            self.query_one("#explain", Collapsible).collapsed = True
         elif node.type == "check":
             self.query_one("#explain", Collapsible).collapsed = True
         evs = list((getattr(self.engine, "evidence", {}) or {}).get(node.id, []) or [])
