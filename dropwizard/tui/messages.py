@@ -19,18 +19,11 @@ class EvidenceArrived(Message):
 class GatherDone(Message):
     """The node's gatherers all returned (or were cancelled)."""
 
-    def __init__(
-        self,
-        node: str,
-        evidence: list[Any],
-        cancelled: bool,
-        charts: dict[str, dict[str, Any]] | None = None,
-    ) -> None:
+    def __init__(self, node: str, evidence: list[Any], cancelled: bool) -> None:
         super().__init__()
         self.node = node
         self.evidence = evidence
         self.cancelled = cancelled
-        self.charts = charts or {}
 
 
 class GatherFailed(Message):

@@ -51,7 +51,6 @@ class WizardScreen(Screen):
         self._proposal: Any = None
         self._revealed = False
         self._node_id: str | None = None
-        self._charts: dict[tuple[str, str], dict[str, Any]] = {}
         self._live: dict[str, Any] = {}
         """Evidence shown for the current node by gatherer name; None while it runs."""
         self.engine.add_listener(self._on_engine_event)
@@ -151,9 +150,7 @@ class WizardScreen(Screen):
         self.query_one("#explain-text", Static).update(literal(tx.reflow(node.explain or "")))
         if self.mode == "train" or (node.type == "ask" and self.app.size.height >= 40):
             self.query_one("#explain", Collapsible).collapsed = False
-        elif node.type == "ask":
-            self.query_one("#explain", Collapsible).collapsed = True
-        elif node.type == "check":
+        elif node.type in ("ask", "check"):
             self.query_one("#explain", Collapsible).collapsed = True
         evs = list((getattr(self.engine, "evidence", {}) or {}).get(node.id, []) or [])
         self._live = {getattr(ev, "name", str(i)): ev for i, ev in enumerate(evs)}
@@ -192,7 +189,7 @@ class WizardScreen(Screen):
             if ev is None:
                 widgets.append(RunningCard(name))
             else:
-                widgets.append(EvidenceCard(ev, extra=self._charts.get((node.id, str(name)))))
+                widgets.append(EvidenceCard(ev))
         if failure:
             widgets.append(Static(literal(failure), classes="error"))
         if widgets:
@@ -309,10 +306,7 @@ class WizardScreen(Screen):
         except Exception as exc:
             self.post_message(GatherFailed(node_id, exc))
             return
-        from dropwizard.tui.enrich import chart_data
-
-        charts = {} if cancel.is_set() else chart_data(self.ctx, evs)
-        self.post_message(GatherDone(node_id, evs, cancel.is_set(), charts))
+        self.post_message(GatherDone(node_id, evs, cancel.is_set()))
 
     @on(EvidenceArrived)
     def _evidence_arrived(self, msg: EvidenceArrived) -> None:
@@ -325,8 +319,6 @@ class WizardScreen(Screen):
         self.gathering = False
         if msg.node != self._node_id:
             return
-        for name, extra in msg.charts.items():
-            self._charts[(msg.node, name)] = extra
         for ev in msg.evidence:
             self._live[getattr(ev, "name", "?")] = ev
         self._live = {k: v for k, v in self._live.items() if v is not None}
