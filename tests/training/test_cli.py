@@ -125,8 +125,16 @@ def test_answers_checked_against_the_flow(
     assert f"{answers}:1: flow 'call-drop' has no node 'no_such_node'" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(_tui_entry() is not None, reason="the TUI offers a training screen")
-def test_without_answers_and_without_a_training_screen(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_training_screen_is_offered() -> None:
+    from dropwizard.tui.training import run_training
+
+    assert _tui_entry() is run_training
+
+
+def test_without_answers_and_without_a_training_screen(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("dropwizard.commands.train._tui_entry", lambda: None)
     assert main(["train", "healthy-switch"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--answers" in err
