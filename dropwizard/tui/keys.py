@@ -156,6 +156,61 @@ KEYS: tuple[Key, ...] = (
     Key("help.close", "escape", "close", "Close", "help", help="Close help"),
     Key("note.cancel", "escape", "dismiss_note", "Cancel", "note", help="Drop the note"),
     Key("password.cancel", "escape", "give_up", "Cancel", "password", help="Do not try a password"),
+    Key("training.hint", "h", "hint", "Hint", "training", help="Take a hint (costs points)"),
+    Key("training.retry", "r", "retry", "Retry", "training", help="Decide a wrong step again"),
+    Key("training.next", "c", "next", "Continue", "training", help="Go on to the next step"),
+    Key("training.glossary", "g", "glossary", "Glossary", "training", help="Open the glossary"),
+    Key(
+        "training.evidence",
+        "v",
+        "evidence",
+        "Evidence",
+        "training",
+        help="Evidence detail: full table, exact SQL or command line, raw output",
+    ),
+    Key(
+        "training.explain",
+        "w",
+        "toggle_explain",
+        "Why",
+        "training",
+        show=False,
+        help="Show all of the step's explanation, or four lines of it",
+    ),
+    Key(
+        "training.export",
+        "e",
+        "export",
+        "Report",
+        "training",
+        help="Save the trainer report (Markdown) and show its path",
+    ),
+    Key(
+        "training.cancel",
+        "escape",
+        "cancel",
+        "Cancel",
+        "training",
+        show=False,
+        help="Cancel the evidence being gathered",
+    ),
+    Key("training.help", "f1", "help", "Help", "training", help="Keys, this step's help, glossary"),
+    *(
+        Key(
+            f"training.option{n}",
+            str(n),
+            f"pick({n})",
+            f"Option {n}",
+            "training",
+            show=False,
+            help="Choose that option" if n == 1 else "",
+        )
+        for n in range(1, 10)
+    ),
+    Key("glossary.close", "escape", "close", "Back", "glossary", help="Close the glossary"),
+    Key("glossary.down", "down", "move(1)", "Next", "glossary", show=False, help="Next term"),
+    Key("glossary.up", "up", "move(-1)", "Prev", "glossary", show=False, help="Previous term"),
+    Key("help.glossary", "g", "glossary", "Glossary", "training-help", help="Open the glossary"),
 )
 
 BY_ID: dict[str, Key] = {k.id: k for k in KEYS}

@@ -40,3 +40,16 @@ def test_bad_keymaps_are_one_line_errors(table: dict[str, str], words: str) -> N
         keys.keymap_from_config(table)
     assert words in err.value.message
     assert "\n" not in err.value.message
+
+
+def test_training_and_glossary_keys_are_remappable() -> None:
+    from dropwizard.tui import keys
+
+    keymap = keys.keymap_from_config({"training.hint": "x", "glossary.close": "q"})
+    assert keymap == {"training.hint": "x", "glossary.close": "q"}
+    assert {b.id for b in keys.bindings("training")} >= {"training.hint", "training.retry"}
+    assert {b.id for b in keys.bindings("glossary")} == {
+        "glossary.close",
+        "glossary.down",
+        "glossary.up",
+    }

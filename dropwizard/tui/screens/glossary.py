@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Input, OptionList, Static
@@ -18,28 +18,6 @@ from dropwizard.training.glossary import GlossaryEntry
 from dropwizard.tui import keys
 from dropwizard.tui.text import literal, safe
 from dropwizard.tui.widgets.keybar import KeyBar
-
-GLOSSARY_KEYS: tuple[keys.Key, ...] = (
-    keys.Key("glossary.close", "escape", "close", "Back", "glossary", help="Close the glossary"),
-    keys.Key("glossary.down", "down", "move(1)", "Next", "glossary", show=False, help="Next term"),
-    keys.Key("glossary.up", "up", "move(-1)", "Prev", "glossary", show=False, help="Previous term"),
-)
-
-
-def key_bindings(table: tuple[keys.Key, ...]) -> list[Binding]:
-    """Textual bindings for keys defined outside `dropwizard.tui.keys`, each with its id."""
-    return [
-        Binding(
-            k.key,
-            k.action,
-            k.description,
-            show=k.show,
-            priority=k.priority,
-            id=k.id,
-            tooltip=k.help,
-        )
-        for k in table
-    ]
 
 
 def entry_text(e: GlossaryEntry) -> Text:
@@ -56,7 +34,7 @@ def entry_text(e: GlossaryEntry) -> Text:
 class GlossaryScreen(Screen[None]):
     """Type words to filter; up/down move in the list; the entry shows below. Esc closes."""
 
-    BINDINGS: ClassVar[list[BindingType]] = key_bindings(GLOSSARY_KEYS)
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings("glossary")
     DEFAULT_CSS = """
     GlossaryScreen #gl-top { height: 1; background: $primary; color: $text; padding: 0 1;
         text-style: bold; }

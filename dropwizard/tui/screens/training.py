@@ -20,69 +20,13 @@ from textual.widgets.option_list import Option
 
 from dropwizard.tui import keys
 from dropwizard.tui import text as tx
-from dropwizard.tui.screens.glossary import GlossaryScreen, key_bindings
+from dropwizard.tui.screens.glossary import GlossaryScreen
 from dropwizard.tui.screens.help import HelpScreen
 from dropwizard.tui.text import literal, safe
 from dropwizard.tui.widgets.evidence_view import EvidenceCard, RunningCard
 from dropwizard.tui.widgets.keybar import KeyBar
 
-TRAINING_KEYS: tuple[keys.Key, ...] = (
-    keys.Key("training.hint", "h", "hint", "Hint", "training", help="Take a hint (costs points)"),
-    keys.Key("training.retry", "r", "retry", "Retry", "training", help="Decide a wrong step again"),
-    keys.Key("training.next", "c", "next", "Continue", "training", help="Go on to the next step"),
-    keys.Key(
-        "training.glossary", "g", "glossary", "Glossary", "training", help="Open the glossary"
-    ),
-    keys.Key(
-        "training.evidence",
-        "v",
-        "evidence",
-        "Evidence",
-        "training",
-        help="Evidence detail: full table, exact SQL or command line, raw output",
-    ),
-    keys.Key(
-        "training.explain",
-        "w",
-        "toggle_explain",
-        "Why",
-        "training",
-        show=False,
-        help="Show all of the step's explanation, or four lines of it",
-    ),
-    keys.Key(
-        "training.export",
-        "e",
-        "export",
-        "Report",
-        "training",
-        help="Save the trainer report (Markdown) and show its path",
-    ),
-    keys.Key(
-        "training.cancel",
-        "escape",
-        "cancel",
-        "Cancel",
-        "training",
-        show=False,
-        help="Cancel the evidence being gathered",
-    ),
-    keys.Key(
-        "training.help", "f1", "help", "Help", "training", help="Keys, this step's help, glossary"
-    ),
-    *(
-        keys.Key(
-            f"training.option{n}",
-            str(n),
-            f"pick({n})",
-            f"Option {n}",
-            "training",
-            show=False,
-            help="Choose that option" if n == 1 else "",
-        )
-        for n in range(1, 10)
-    ),
-)
+TRAINING_KEYS: tuple[keys.Key, ...] = tuple(k for k in keys.KEYS if k.scope == "training")
 
 
 class EvidenceArrived(Message):
@@ -169,7 +113,7 @@ def judgement_text(j: Any) -> Text:
 class TrainingScreen(Screen[None]):
     """One scenario: evidence, the trainee's choice, the judgement, hints, the final score."""
 
-    BINDINGS: ClassVar[list[BindingType]] = key_bindings(TRAINING_KEYS)
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings("training")
     DEFAULT_CSS = """
     TrainingScreen #t-top { height: 1; background: $primary; color: $text; padding: 0 1;
         text-style: bold; }
@@ -656,9 +600,7 @@ class TrainingScreen(Screen[None]):
 class TrainingHelpScreen(HelpScreen):
     """F1 in training: the training keys, the step's help, the app's keys; g opens the glossary."""
 
-    BINDINGS: ClassVar[list[BindingType]] = key_bindings(
-        (keys.Key("help.glossary", "g", "glossary", "Glossary", "help", help="Open the glossary"),)
-    )
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings("training-help")
 
     def on_mount(self) -> None:
         from rich import box
