@@ -210,7 +210,7 @@ KEYS: tuple[Key, ...] = (
     Key("glossary.close", "escape", "close", "Back", "glossary", help="Close the glossary"),
     Key("glossary.down", "down", "move(1)", "Next", "glossary", show=False, help="Next term"),
     Key("glossary.up", "up", "move(-1)", "Prev", "glossary", show=False, help="Previous term"),
-    Key("help.glossary", "g", "glossary", "Glossary", "training-help", help="Open the glossary"),
+    Key("help.glossary", "g", "glossary", "Glossary", "help", help="Open the glossary"),
 )
 
 BY_ID: dict[str, Key] = {k.id: k for k in KEYS}

@@ -148,6 +148,8 @@ class Scene:
     unfinished_session: bool = False
     locked: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    training: str | None = None
+    """A training scenario: the scene opens `make_training_app` on it instead of the wizard."""
 
 
 def _drive_keys(base: Drive, *keys: str) -> Drive:
@@ -156,6 +158,57 @@ def _drive_keys(base: Drive, *keys: str) -> Drive:
         await press(pilot, *keys)
 
     return drive
+
+
+def _training(pilot: Pilot) -> Any:
+    return pilot.app.screen
+
+
+async def to_deciding(pilot: Pilot) -> None:
+    """The training screen with the first step gathered, waiting for the trainee's choice."""
+    await wait_for(
+        pilot,
+        lambda: _screen_name(pilot) == "TrainingScreen" and _training(pilot).phase == "deciding",
+    )
+    await settle(pilot)
+
+
+async def _pick(pilot: Pilot, option_id: str) -> None:
+    ids = [o.id for o in _training(pilot).run.options()]
+    await pilot.press(str(ids.index(option_id) + 1))
+    await wait_for(pilot, lambda: _training(pilot).phase == "judged")
+    await settle(pilot)
+
+
+async def training_wrong(pilot: Pilot) -> None:
+    """First step: choose an option the evidence does not support; the judgement shows."""
+    await to_deciding(pilot)
+    run = _training(pilot).run
+    right = run.model_answer()
+    await _pick(pilot, next(o.id for o in run.options() if o.id != right))
+
+
+async def training_end(pilot: Pilot) -> None:
+    """Walk the scenario choosing what the evidence supports, to the score and debrief."""
+    await to_deciding(pilot)
+    run = _training(pilot).run
+    for _ in range(20):
+        await _pick(pilot, run.model_answer() or run.current.default)
+        await press(pilot, "c")
+        await wait_for(pilot, lambda: _training(pilot).phase in ("deciding", "finished"))
+        await settle(pilot)
+        if _training(pilot).phase == "finished":
+            return
+    raise TimeoutError("scenario did not finish")
+
+
+async def training_glossary(pilot: Pilot) -> None:
+    """g from a training step, then the words "487" typed into the filter."""
+    await to_deciding(pilot)
+    await pilot.press("g")
+    await wait_for(pilot, lambda: _screen_name(pilot) == "GlossaryScreen")
+    await settle(pilot)
+    await press(pilot, *"487")
 
 
 SCENES: tuple[Scene, ...] = (
@@ -183,6 +236,24 @@ SCENES: tuple[Scene, ...] = (
     Scene("diagnosis-wide", to_diagnosis, "Diagnosis at 120 columns", size=(120, 40)),
     Scene("wizard-ansi", to_step2, "16 colours (ansi-dark theme)", theme="ansi-dark"),
     Scene("wizard-nocolor", to_step2, "NO_COLOR: marks still read as carets", no_color=True),
+    Scene(
+        "training-wrong",
+        training_wrong,
+        "Training: a wrong choice judged against the evidence",
+        training="provider-503-burst",
+    ),
+    Scene(
+        "training-end",
+        training_end,
+        "Training: score, diagnosis reached, debrief",
+        training="provider-503-burst",
+    ),
+    Scene(
+        "training-glossary",
+        training_glossary,
+        'Training glossary filtered by "487"',
+        training="provider-487-pdd",
+    ),
 )
 BY_NAME: dict[str, Scene] = {s.name: s for s in SCENES}
 
@@ -268,7 +339,10 @@ def _leave_unfinished(data: Path) -> None:
 def build(
     scene: Scene, release: threading.Event | None = None, registry: Any = None
 ) -> DropwizardApp:
-    """The app for a scene (call inside `frozen(scene)`); `registry` replaces the gatherers."""
+    """The app for a scene (call inside `frozen(scene)`); `registry` replaces the gatherers
+    (wizard scenes only: a training scene serves its scenario's own data)."""
+    if scene.training is not None:
+        return build_training(scene)
     if scene.unfinished_session:
         _leave_unfinished(scene_dir(scene))
     if scene.held_check:
@@ -280,6 +354,17 @@ def build(
         cursor_blink=False,
         registry=registry,
     )
+
+
+def build_training(scene: Scene) -> DropwizardApp:
+    """The training app on the scene's scenario, its run opened with a stopped clock."""
+    from dropwizard.training.run import TrainingRun
+    from dropwizard.training.scenario import find_scenario
+    from dropwizard.tui.training import make_training_app
+
+    assert scene.training is not None
+    run = TrainingRun.open(find_scenario(scene.training), clock=lambda: 0.0, trainee="trainee")
+    return make_training_app(run.scenario, run=run, theme=scene.theme, cursor_blink=False)
 
 
 async def shoot(scene: Scene, out_dir: Path) -> Path:

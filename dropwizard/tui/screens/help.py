@@ -88,3 +88,10 @@ class HelpScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss()
+
+    def action_glossary(self) -> None:
+        """Swap help for the glossary (Q.850, SIP, RFC 4028, conntrack, NAT, VOS3000 terms)."""
+        from dropwizard.tui.screens.glossary import GlossaryScreen
+
+        self.dismiss()
+        self.app.push_screen(GlossaryScreen())

@@ -600,8 +600,6 @@ class TrainingScreen(Screen[None]):
 class TrainingHelpScreen(HelpScreen):
     """F1 in training: the training keys, the step's help, the app's keys; g opens the glossary."""
 
-    BINDINGS: ClassVar[list[BindingType]] = keys.bindings("training-help")
-
     def on_mount(self) -> None:
         from rich import box
         from rich.table import Table
@@ -619,19 +617,3 @@ class TrainingHelpScreen(HelpScreen):
         scroll = self.query_one("#help-scroll", VerticalScroll)
         scroll.mount(Static(Text("Training keys", style="bold"), classes="help-head"), before=0)
         scroll.mount(Static(t), before=1)
-
-    def action_evidence(self) -> None:
-        from dropwizard.tui.screens.evidence import EvidenceScreen
-
-        evs = [e for e in self._live.values() if e is not None]
-        if not evs or self.phase in ("finished", "opening"):
-            self.set_status("No evidence at this step.")
-            return
-        self.app.push_screen(EvidenceScreen(evs, title=self._node_title))
-
-    def action_toggle_explain(self) -> None:
-        self.query_one("#t-explain", Static).toggle_class("-full")
-
-    def action_glossary(self) -> None:
-        self.dismiss()
-        self.app.push_screen(GlossaryScreen())
