@@ -7,24 +7,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from dropwizard.cdr.demo import FAULT_TYPES
 from dropwizard.scope import Scope
 
 SCENARIO_FILE = "scenario.yaml"
 DIFFICULTIES: tuple[str, ...] = ("easy", "medium", "hard")
 SCOPE_KINDS: tuple[str, ...] = ("call", "gateway", "window")
 ANY_NODE = "any"
-KNOWN_FAULTS: tuple[str, ...] = (
-    "session_timer",
-    "rtp_timeout",
-    "ack_timeout",
-    "max_call_duration",
-    "provider_503_burst",
-    "provider_487",
-    "midcall_failover",
-    "firewall_udp_timeout",
-    "nat_keepalive",
-)
-"""Fault types of the demo generator, used when `dropwizard.cdr.demo` does not list its own."""
+KNOWN_FAULTS: tuple[str, ...] = FAULT_TYPES
+"""Fault types a scenario may plant: those of the demo generator."""
 
 TOP_KEYS = {
     "id",

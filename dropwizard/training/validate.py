@@ -30,18 +30,6 @@ from dropwizard.training.yamllines import LineDict, LineList, load_with_lines, y
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
-def _fault_types() -> tuple[str, ...]:
-    try:
-        from dropwizard.cdr import demo
-    except ImportError:
-        return KNOWN_FAULTS
-    for name in ("FAULT_TYPES", "FAULTS"):
-        value = getattr(demo, name, None)
-        if value:
-            return tuple(value)
-    return KNOWN_FAULTS
-
-
 class _Checker:
     """Collects `file:line: message` problems while reading a scenario."""
 
@@ -209,7 +197,7 @@ def _parse_dataset(raw: Any, chk: _Checker, parent: LineDict) -> Dataset | None:
         ok = False
     faults: list[Fault] = []
     raw_faults = raw.get("faults", [])
-    known = _fault_types()
+    known = KNOWN_FAULTS
     if raw_faults is None:
         raw_faults = []
     if not isinstance(raw_faults, LineList):
