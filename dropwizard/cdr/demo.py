@@ -59,6 +59,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from itertools import accumulate, permutations
 from typing import Any, ClassVar
 
+from dropwizard.reference.rfc3398 import sip_to_q850
+
 DEMO_SEED = 7
 DEMO_DAY = date(2026, 11, 27)
 DEMO_CALLS = 30_000
@@ -175,7 +177,6 @@ REASON_TEXT = {
     102: "Recovery on timer expiry",
     127: "Interworking, unspecified",
 }
-STATUS_CAUSE = {486: 17, 480: 18, 404: 1, 503: 41, 408: 102, 403: 21, 500: 41}
 
 COLUMNS: tuple[str, ...] = (
     "id",
@@ -462,7 +463,7 @@ def generate_tuples(
                     reason = _reason(17) if rand() < 0.6 else ""
                 elif status in (404, 403):
                     pdd = int(rng.uniform(150, 900))
-                    reason = _reason(STATUS_CAUSE[status]) if rand() < 0.5 else ""
+                    reason = _reason(sip_to_q850(status)) if rand() < 0.5 else ""
                 elif status == -80:
                     direction, pdd = 2, int(rng.uniform(3000, 9000))
                 else:
