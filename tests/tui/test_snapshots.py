@@ -34,6 +34,9 @@ SNAPSHOTS = (
     "diagnosis-wide",
     "wizard-ansi",
     "wizard-nocolor",
+    "training-wrong",
+    "training-end",
+    "training-glossary",
 )
 
 
