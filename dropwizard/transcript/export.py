@@ -22,6 +22,8 @@ indent, UTF-8, a final newline):
   latest), ranked with `rank_findings` (severity, confidence, calls); each is `Finding.to_dict()`
   plus `rank` (from 1), `seq`, `node` and `fixes` (the flow's fixes: `kind` fix | workaround |
   diagnostic, `text`, optional `menu`, `commands`, `when`).
+- `also_seen`: high and medium findings that evidence reported (detectors put them in
+  `data["findings"]`) but the walk did not reach, one per id and gateway, ranked.
 - `notes`: `{"seq", "ts", "node", "kind", "text"}` in transcript order; `kind` is `note` (the
   operator's) or `hint` (shown in training).
 - `outcome`: `{"outcome", "node", "ts"}` from the last `end` event, or null while unfinished
@@ -248,10 +250,37 @@ def build_report(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
             "path": path,
             "evidence": evidence,
             "findings": findings,
+            "also_seen": also_seen(findings, evidence),
             "notes": notes,
             "outcome": outcome,
         }
     )
+
+
+SERIOUS = ("high", "medium")
+
+
+def also_seen(
+    reached: Iterable[Mapping[str, Any]], evidence: Iterable[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """High and medium findings that gathered evidence reported but the walk did not reach.
+
+    A walk ends in one diagnosis; detectors may have seen more (another gateway's session timer,
+    a provider burst). One entry per (id, gateway), the latest evidence winning, ranked.
+    """
+    done = {(str(f.get("id")), _str(f.get("gateway"))) for f in reached}
+    seen: dict[tuple[str, str | None], dict[str, Any]] = {}
+    for record in evidence:
+        for f in _list(_map(record.get("data")).get("findings")):
+            if not isinstance(f, Mapping) or str(f.get("severity")) not in SERIOUS:
+                continue
+            key = (str(f.get("id")), _str(f.get("gateway")))
+            if key in done:
+                continue
+            entry = {k: f.get(k) for k in ("id", "title", "severity", "confidence", "gateway")}
+            entry.update(side=f.get("side"), calls=f.get("calls", 0), source=record.get("name"))
+            seen[key] = entry
+    return _rank(list(seen.values()))
 
 
 def export_text(events: Iterable[Mapping[str, Any]], fmt: str, redact: bool = False) -> str:
@@ -593,6 +622,14 @@ def render_ticket(report: Mapping[str, Any]) -> str:
         if m:
             lines += _wrap("Measured: " + ", ".join(m) + ".", "     ")
 
+    others = report.get("also_seen") or []
+    if others:
+        _section(lines, "ALSO SEEN IN THE EVIDENCE (not on the path taken)")
+        for f in others:
+            title = f"- {f.get('title') or f.get('id')} [{str(f.get('severity')).upper()}]"
+            lines += _wrap(title, "  ", "    ")
+            lines += _wrap(finding_line(f) + ".", "    ")
+
     _section(lines, "KEY EVIDENCE")
     keys = key_evidence(report)
     if not keys:
@@ -721,6 +758,15 @@ def render_markdown(report: Mapping[str, Any]) -> str:
             if m:
                 out.append("")
                 out.append(f"Measured for {md(f.get('title') or f.get('id'))}: {md(', '.join(m))}.")
+
+    others = report.get("also_seen") or []
+    if others:
+        out += ["", "## Also seen in the evidence (not on the path taken)", ""]
+        out += [
+            f"- {md(f.get('title') or f.get('id'))} ({code(f.get('id'))}, "
+            f"{md(f.get('severity'))}): {md(finding_line(f))}"
+            for f in others
+        ]
 
     out += ["", "## Key evidence", ""]
     keys = key_evidence(report)

@@ -122,7 +122,16 @@ def test_findings_are_ranked_and_an_undone_branch_is_dropped(events: list[dict])
 
 def test_json_export_shape(events: list[dict]) -> None:
     obj = json.loads(export_text(events, "json"))
-    assert sorted(obj) == ["evidence", "findings", "notes", "outcome", "path", "scope", "session"]
+    assert sorted(obj) == [
+        "also_seen",
+        "evidence",
+        "findings",
+        "notes",
+        "outcome",
+        "path",
+        "scope",
+        "session",
+    ]
     assert obj["outcome"] == {
         "node": "end",
         "outcome": "diagnosed",
