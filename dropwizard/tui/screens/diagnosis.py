@@ -64,6 +64,7 @@ class DiagnosisScreen(Screen):
                 yield Static(literal("No finding yet: keep walking, or check the evidence."))
             for i, f in enumerate(findings, 1):
                 yield from self._finding(i, f)
+            yield from self._also_seen(findings)
             yield Static(Text("What was checked", style="bold"), classes="section")
             any_ev = False
             for node_id, evs in (getattr(eng, "evidence", {}) or {}).items():
@@ -90,6 +91,33 @@ class DiagnosisScreen(Screen):
             yield Button("Copy ticket c", id="copy", variant="primary", compact=True)
         yield Static(id="diag-status")
         yield KeyBar()
+
+    def _also_seen(self, findings: list[Any]) -> list[Static]:
+        """High and medium findings the evidence reported off the path taken."""
+        from dropwizard.transcript.export import also_seen
+
+        records = [
+            ev.to_dict()
+            for evs in (getattr(self.wizard.engine, "evidence", {}) or {}).values()
+            for ev in evs
+            if hasattr(ev, "to_dict")
+        ]
+        others = also_seen([f.to_dict() for f in findings], records)
+        if not others:
+            return []
+        out = [
+            Static(
+                Text("Also seen in the evidence (not on this path)", style="bold"),
+                classes="section",
+            )
+        ]
+        for f in others:
+            line = Text(f"• [{str(f.get('severity')).upper()}] ", style="bold")
+            line.append(safe(str(f.get("title") or f.get("id"))))
+            where = f", gateway {f['gateway']}" if f.get("gateway") else ""
+            line.append(safe(f"  ({f.get('id')}{where}, {f.get('calls') or 0} calls)"), style="dim")
+            out.append(Static(line, classes="finding-line"))
+        return out
 
     def _finding(self, i: int, f: Any) -> list[Static]:
         sev = str(getattr(f.severity, "value", f.severity))
