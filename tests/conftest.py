@@ -6,9 +6,16 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 from support import IN_CI, MYSQL_HOST, MYSQL_PORT, MYSQL_USER, need, require_binary
 
 __all__ = ["IN_CI", "need", "require_binary"]
+
+# CI runs the same examples every time, with no per-example deadline on a loaded machine;
+# laptops explore.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+if IN_CI:
+    settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")
