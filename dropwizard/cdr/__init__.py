@@ -59,9 +59,17 @@ def _demo_csv() -> Path:
 
 
 def open_source(
-    spec: str, config: Any = None, *, max_seconds: float = 30.0, password: str | None = None
+    spec: str,
+    config: Any = None,
+    *,
+    max_seconds: float = 30.0,
+    password: str | None = None,
+    connections: int = 2,
 ) -> CdrSource:
-    """Open `demo`, a CSV path (.csv, .csv.gz), a mysql:// URI, or a source named in the config."""
+    """Open `demo`, a CSV path (.csv, .csv.gz), a mysql:// URI, or a source named in the config.
+
+    `connections`: how many statements of one analysis a MySQL source may run at once.
+    """
     spec = (spec or "").strip()
     if not spec:
         raise InputError(
@@ -74,10 +82,18 @@ def open_source(
     if spec.lower().startswith("mysql://"):
         from dropwizard.cdr.mysql import MysqlSource
 
-        return MysqlSource(spec, max_seconds=max_seconds, password=password)
+        return MysqlSource(
+            spec, max_seconds=max_seconds, password=password, connections=connections
+        )
     sources = getattr(config, "sources", None) or {}
     if spec in sources:
-        return open_source(sources[spec], None, max_seconds=max_seconds, password=password)
+        return open_source(
+            sources[spec],
+            None,
+            max_seconds=max_seconds,
+            password=password,
+            connections=connections,
+        )
     path = Path(spec).expanduser()
     if path.name.lower().endswith((".csv", ".csv.gz", ".txt")) or path.is_file():
         from dropwizard.cdr.duck import DuckSource

@@ -1,7 +1,7 @@
 """Analytics over the groups the database returns: totals, gateways, causes, histograms, timelines.
 
-`collect(source, since, until, gateway)` runs the profile and chains statements on every table of
-the window (dedup by flowno where the bare `e_cdr` joins in) and merges their groups into a
+`collect(source, since, until, gateway)` runs the profile, chains and PDD statements on every table
+of the window (dedup by flowno where the bare `e_cdr` joins in) and merges their groups into a
 `Profile`. Everything else here is pure Python over those groups; no CDR row ever reaches the
 client for a window analysis.
 """
@@ -73,7 +73,7 @@ class Profile:
     timeline: dict[tuple, int] = field(default_factory=lambda: defaultdict(int))
     """(callee_gw, bucket, status or 0 when answered, enddirection of a 487) -> n (drops excluded)"""
     pdd: dict[str, list[int]] = field(default_factory=dict)
-    """callee_gw -> [calls with a PDD, cumulative counts below each sql.PDD_EDGES_MS edge]"""
+    """callee_gw -> [calls with a PDD > 0, cumulative counts below each sql.PDD_EDGES_MS edge]"""
     chains: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     """(switch-ended gateway, midcall 0/1) -> [retried calls, chain groups]"""
     chains_known: bool = False
@@ -81,61 +81,49 @@ class Profile:
     missing: list[str] = field(default_factory=list)
     received: int = 0
     failed_switch: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
-    """(caller_gw, callee_gw) -> failed attempts ended by the switch (pivot column)"""
+    """(caller_gw, callee_gw) -> failed attempts ended by the switch"""
 
     def add_profile_rows(self, rows: list[tuple[Any, ...]]) -> None:
         self.received += len(rows)
-        npdd = len(sql.PDD_EDGES_MS)
         for row in rows:
-            s1, s2, hkey, rtp, bucket, xstatus, xdir, xreason = row[:8]
-            n, hold_sum, cpdd_sum, cancel_caller, failed_switch, pdd_zero, pdd_all = row[8:15]
-            pdd_zero = int(pdd_zero or 0)
-            pdd_n = int(pdd_all or 0) - pdd_zero
-            cum = [int(c or 0) - pdd_zero for c in row[15 : 15 + npdd]]
-            fails = row[15 + npdd :]
+            s1, s2, hkey, rtp, bucket, xstatus, xdir, xreason, n, hold_sum, cpdd_sum = row
             cgw, pgw, hkey, n = _s(s1), _s(s2), int(hkey or 0), int(n)
-            common_total = 0
-            if hkey == 0:
-                cancel_caller, failed_switch = int(cancel_caller or 0), int(failed_switch or 0)
-                for status, c in zip(sql.COMMON_FAILURES, fails, strict=True):
-                    c = int(c or 0)
-                    if not c:
-                        continue
-                    common_total += c
-                    if status == 487 and cancel_caller:
-                        self._add(cgw, pgw, "", 487, 0, 0, None, cancel_caller, 0, 0, bucket)
-                        c -= cancel_caller
-                    if c:
-                        self._add(cgw, pgw, "", status, None, 0, None, c, 0, 0, bucket)
-                self.failed_switch[(cgw, pgw)] += failed_switch
-            rest = n - common_total
-            if rest:
-                reason = reason_from_code(_s(xreason))
-                status, direction = _i(xstatus), _i(xdir)
-                if hkey > 0 and xdir is None:
-                    # a drop not ended by the switch is in the drop set only for cause 102
-                    reason, status = "Q.850;cause=102", None
-                elif hkey == -1:
-                    reason, status = "", 200
-                drop_rtp = _i(rtp) if hkey > 0 else None
-                self._add(
-                    cgw,
-                    pgw,
-                    reason,
-                    status,
-                    direction,
-                    hkey,
-                    drop_rtp,
-                    rest,
-                    int(hold_sum or 0),
-                    int(cpdd_sum or 0),
-                    bucket,
-                )
-            if pdd_n:
-                p = self.pdd.setdefault(pgw, [0] * (npdd + 1))
-                p[0] += int(pdd_n)
-                for j, c in enumerate(cum):
-                    p[j + 1] += int(c or 0)
+            reason = reason_from_code(_s(xreason))
+            status, direction = _i(xstatus), _i(xdir)
+            if hkey > 0 and xdir is None:
+                # a drop not ended by the switch is in the drop set only for cause 102
+                reason, status = "Q.850;cause=102", None
+            elif hkey == -1:
+                reason, status = "", 200
+            elif hkey == 0 and direction == 2:
+                self.failed_switch[(cgw, pgw)] += n
+            drop_rtp = _i(rtp) if hkey > 0 else None
+            self._add(
+                cgw,
+                pgw,
+                reason,
+                status,
+                direction,
+                hkey,
+                drop_rtp,
+                n,
+                int(hold_sum or 0),
+                int(cpdd_sum or 0),
+                bucket,
+            )
+
+    def add_pdd_rows(self, rows: list[tuple[Any, ...]]) -> None:
+        """(callee gateway, bin, calls) groups of the PDD statement (bin 0: PDD not measured)."""
+        self.received += len(rows)
+        edges = len(sql.PDD_EDGES_MS)
+        for gw, b, n in rows:
+            b, n = int(b), int(n)
+            if b <= 0:
+                continue
+            p = self.pdd.setdefault(_s(gw), [0] * (edges + 1))
+            p[0] += n
+            for j in range(b - 1, edges):
+                p[j + 1] += n
 
     def _add(
         self,
@@ -184,17 +172,28 @@ def collect(
     """Run the analytics statements on every table of the window and merge the groups."""
     bucket = bucket_for(since, until)
     prof = Profile(bucket_ms=bucket)
+    mysql = source.dialect == "mysql"
+    stmts: list[tuple[str, sql.Stmt]] = []
     for plan in source.plan(since, until):
         cm = source.columns(plan.table)
         f = sql.Filter(epoch_ms(since), epoch_ms(until), gateway, plan.exclude)
         prof.tables.append(plan.table)
         prof.missing = sorted(set(prof.missing) | set(cm.missing()))
-        prof.add_profile_rows(
-            source.execute(sql.profile(cm, plan.table, f, bucket, mysql=source.dialect == "mysql"))
-        )
-        stmt = sql.chains(cm, plan.table, f) if chains else None
-        if stmt is not None:
-            prof.add_chain_rows(source.execute(stmt))
+        stmts.append(("profile", sql.profile(cm, plan.table, f, bucket, mysql=mysql)))
+        chain = sql.chains(cm, plan.table, f) if chains else None
+        if chain is not None:
+            stmts.append(("chains", chain))
+        pdd = sql.pdd(cm, plan.table, f, mysql=mysql)
+        if pdd is not None:
+            stmts.append(("pdd", pdd))
+    results = source.execute_many([stmt for _, stmt in stmts])
+    for (kind, _), rows in zip(stmts, results, strict=True):
+        if kind == "profile":
+            prof.add_profile_rows(rows)
+        elif kind == "chains":
+            prof.add_chain_rows(rows)
+        else:
+            prof.add_pdd_rows(rows)
     return prof
 
 

@@ -70,6 +70,10 @@ class CdrSource:
         """Run one guarded statement under the time limit; rows as tuples."""
         raise NotImplementedError
 
+    def execute_many(self, stmts: list[Stmt]) -> list[list[tuple[Any, ...]]]:
+        """Run several statements; results in the order given (one after the other here)."""
+        return [self.execute(stmt) for stmt in stmts]
+
     def default_window(self) -> tuple[datetime | None, datetime | None]:
         """The window used when the operator names none."""
         return None, None

@@ -61,6 +61,9 @@ def parse_mysql_uri(spec: str) -> MysqlTarget:
 
 PASSWORD_ENV = "DROPWIZARD_MYSQL_PASSWORD"
 DATABASES = ("vos3000", "vos3000db")
+DEFAULT_CONNECTIONS = 2
+"""Connections an analysis may use at once: its statements are independent scans of the same
+table, so two run in about the time of the longest (the server's total work is unchanged)."""
 ER_ACCESS_DENIED = 1045
 ER_BAD_DB = 1049
 ER_QUERY_INTERRUPTED = 1317
@@ -101,6 +104,17 @@ def resolve_password(explicit: str | None) -> tuple[str | None, str]:
     return None, "none"
 
 
+class _Lane:
+    """One connection and the statement running on it (killable from another thread)."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+        self.thread_id: int = conn.thread_id()
+        self.lock = threading.Lock()
+        self.running = False
+        self.killed_for: str | None = None
+
+
 class MysqlSource(CdrSource):
     """VOS3000 CDRs in MySQL 5.0+ or MariaDB: daily `e_cdr_YYYYMMDD` tables plus the bare `e_cdr`."""
 
@@ -114,17 +128,16 @@ class MysqlSource(CdrSource):
         max_seconds: float = 30.0,
         password: str | None = None,
         prompt: bool | None = None,
+        connections: int = DEFAULT_CONNECTIONS,
     ) -> None:
         super().__init__()
         self.target = parse_mysql_uri(spec)
         self.max_seconds = float(max_seconds)
+        self.connections = max(1, int(connections))
         pw, self.password_source = resolve_password(password)
         interactive = sys.stdin.isatty() if prompt is None else prompt
-        self.conn = self._connect_with_password(pw, interactive)
-        self.thread_id = self.conn.thread_id()
-        self._running = False
-        self._killed_for: str | None = None
-        self._lock = threading.Lock()
+        self._lanes = [_Lane(self._connect_with_password(pw, interactive))]
+        self._stats_lock = threading.Lock()
         ver = self._simple("SELECT VERSION()")[0][0]
         self.version = str(ver)
         self.mariadb = "mariadb" in self.version.lower()
@@ -185,11 +198,22 @@ class MysqlSource(CdrSource):
         msg = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
         return InputError(f"MySQL at {where}: {msg.splitlines()[0]}")
 
-    def _simple(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    @property
+    def conn(self) -> Any:
+        """The first connection (metadata statements and single statements run on it)."""
+        return self._lanes[0].conn
+
+    @property
+    def thread_id(self) -> int:
+        return self._lanes[0].thread_id
+
+    def _simple(
+        self, sql: str, params: tuple[Any, ...] = (), conn: Any = None
+    ) -> list[tuple[Any, ...]]:
         """Internal metadata statements (SHOW/SELECT/USE on validated names)."""
         if not sql.startswith("USE "):
             guard(sql)
-        with self.conn.cursor() as cur:
+        with (conn or self.conn).cursor() as cur:
             cur.execute(sql, params or None)
             return list(cur.fetchall())
 
@@ -240,10 +264,14 @@ class MysqlSource(CdrSource):
     def columns(self, table: str) -> ColumnMap:
         check_table(table)
         if table not in self._columns:
-            rows = self._simple(f"SHOW COLUMNS FROM {table}")
-            self._columns[table] = ColumnMap.detect(
+            rows = self._simple(f"SHOW FULL COLUMNS FROM {table}")
+            cm = ColumnMap.detect(
                 [str(r[0]) for r in rows], where=f"{self.describe()} table {table}"
             )
+            cm.charsets = {
+                str(r[0]).lower(): str(r[2]).split("_", 1)[0] for r in rows if r[2] is not None
+            }
+            self._columns[table] = cm
         return self._columns[table]
 
     def default_window(self) -> tuple[datetime | None, datetime | None]:
@@ -295,37 +323,94 @@ class MysqlSource(CdrSource):
         return sql
 
     def execute(self, stmt: Stmt) -> list[tuple[Any, ...]]:
+        return self._run(self._lanes[0], stmt)
+
+    def execute_many(self, stmts: list[Stmt]) -> list[list[tuple[Any, ...]]]:
+        """Run the statements on up to `connections` connections at once, results in order.
+
+        Statements are taken in the order given by whichever connection is free; the first
+        error cancels the others and is raised.
+        """
+        lanes = self._open_lanes(min(self.connections, len(stmts)))
+        if len(lanes) < 2:
+            return [self._run(lanes[0], stmt) for stmt in stmts]
+        results: list[list[tuple[Any, ...]] | None] = [None] * len(stmts)
+        errors: list[BaseException] = []
+        todo = list(enumerate(stmts))
+        pick = threading.Lock()
+
+        def work(lane: _Lane) -> None:
+            while True:
+                with pick:
+                    if errors or not todo:
+                        return
+                    i, stmt = todo.pop(0)
+                try:
+                    results[i] = self._run(lane, stmt)
+                except BaseException as exc:
+                    with pick:
+                        first = not errors
+                        errors.append(exc)
+                    if first:
+                        self.cancel()
+                    return
+
+        threads = [threading.Thread(target=work, args=(lane,), daemon=True) for lane in lanes]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if errors:
+            raise errors[0]
+        return [r if r is not None else [] for r in results]
+
+    def _open_lanes(self, n: int) -> list[_Lane]:
+        """The first `n` connections, opening the missing ones (fewer if the server refuses)."""
+        while len(self._lanes) < n:
+            try:
+                conn = self._connect(self._password)
+                self._simple(f"USE `{self.database}`", conn=conn)
+            except pymysql.MySQLError:
+                break  # e.g. max_user_connections: run on the connections there are
+            self._lanes.append(_Lane(conn))
+        return self._lanes[:n]
+
+    def _run(self, lane: _Lane, stmt: Stmt) -> list[tuple[Any, ...]]:
         guard(stmt.sql)
         sql = self._limited(stmt.sql)
-        self._killed_for = None
-        watchdog = threading.Timer(self.max_seconds + 1.0, self._kill, args=("timeout",))
+        lane.killed_for = None
+        watchdog = threading.Timer(self.max_seconds + 1.0, self._kill_lane, args=(lane, "timeout"))
         t0 = time.perf_counter()
-        with self._lock:
-            self._running = True
+        with lane.lock:
+            lane.running = True
             watchdog.start()
             try:
-                with self.conn.cursor() as cur:
+                with lane.conn.cursor() as cur:
                     cur.execute(sql, stmt.params or None)
                     rows = list(cur.fetchall())
             except pymysql.MySQLError as exc:
-                raise self._translate_query(exc, stmt) from None
+                raise self._translate_query(exc, stmt, lane) from None
             finally:
-                self._running = False
+                lane.running = False
                 watchdog.cancel()
-        self.stats.statements += 1
-        self.stats.rows_received += len(rows)
-        self.stats.seconds += time.perf_counter() - t0
-        self.stats.log.append(f"{stmt.label}: {len(rows)} rows in {time.perf_counter() - t0:.2f} s")
+        if stmt.decode:
+            rows = [_decoded(row, stmt.decode) for row in rows]
+        took = time.perf_counter() - t0
+        with self._stats_lock:
+            self.stats.statements += 1
+            self.stats.rows_received += len(rows)
+            self.stats.seconds += took
+            self.stats.log.append(f"{stmt.label}: {len(rows)} rows in {took:.2f} s")
         return rows
 
-    def _translate_query(self, exc: Exception, stmt: Stmt) -> Exception:
+    def _translate_query(self, exc: Exception, stmt: Stmt, lane: _Lane) -> Exception:
         code = exc.args[0] if exc.args else 0
         label = stmt.label or "query"
         if code in (ER_STATEMENT_TIMEOUT, ER_QUERY_TIMEOUT) or (
-            code in (ER_QUERY_INTERRUPTED, 2013) and self._killed_for == "timeout"
+            code in (ER_QUERY_INTERRUPTED, 2013) and lane.killed_for == "timeout"
         ):
             if code == 2013:
-                self._reconnect()
+                self._reconnect(lane)
             return QueryTimeout(
                 f"{label} on {self.target.host}:{self.target.port} was cut after "
                 f"{self.max_seconds:g} s (raise --max-seconds or narrow --since/--until)"
@@ -340,38 +425,53 @@ class MysqlSource(CdrSource):
         msg = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
         return SourceError(f"{label} failed on {self.target.host}:{self.target.port}: {msg}")
 
-    def _reconnect(self) -> None:
+    def _reconnect(self, lane: _Lane) -> None:
         try:
-            self.conn.close()
+            lane.conn.close()
         except Exception:
             pass
-        self.conn = self._connect(self._password)
-        self.thread_id = self.conn.thread_id()
-        self._simple(f"USE `{self.database}`")
+        conn = self._connect(self._password)
+        self._simple(f"USE `{self.database}`", conn=conn)
+        lane.conn, lane.thread_id = conn, conn.thread_id()
 
-    def _kill(self, why: str) -> None:
-        """KILL QUERY the running statement from a second connection."""
-        if not self._running:
+    def _kill_lane(self, lane: _Lane, why: str) -> None:
+        """KILL QUERY the statement running on `lane`, from a connection of its own."""
+        if not lane.running:
             return
-        self._killed_for = why
+        lane.killed_for = why
         try:
             other = self._connect(self._password)
         except pymysql.MySQLError:
             return
         try:
             with other.cursor() as cur:
-                cur.execute("KILL QUERY %s", (int(self.thread_id),))
+                cur.execute("KILL QUERY %s", (int(lane.thread_id),))
         except pymysql.MySQLError:
             pass
         finally:
             other.close()
+
+    def _kill(self, why: str) -> None:
+        for lane in list(self._lanes):
+            self._kill_lane(lane, why)
 
     def cancel(self) -> None:
         self._kill("cancel")
 
     def close(self) -> None:
         self._kill("cancel")
-        try:
-            self.conn.close()
-        except Exception:
-            pass
+        for lane in self._lanes:
+            try:
+                lane.conn.close()
+            except Exception:
+                pass
+
+
+def _decoded(row: tuple[Any, ...], decode: dict[int, str]) -> tuple[Any, ...]:
+    """`row` with the bytes at the given positions decoded (undecodable bytes replaced)."""
+    out = list(row)
+    for i, codec in decode.items():
+        v = out[i]
+        if isinstance(v, (bytes, bytearray)):
+            out[i] = bytes(v).decode(codec, errors="replace")
+    return tuple(out)

@@ -7,6 +7,7 @@ Every logical field maps to a physical column or to a constant, never to a guess
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -136,6 +137,8 @@ class ColumnMap:
 
     physical: dict[str, str | None] = field(default_factory=dict)
     columns: tuple[str, ...] = ()
+    charsets: dict[str, str] = field(default_factory=dict)
+    """Physical text column -> its MySQL character set (from SHOW FULL COLUMNS; empty for CSV)."""
 
     @classmethod
     def detect(cls, columns: Iterable[str], where: str = "the CDR table") -> ColumnMap:
@@ -165,8 +168,37 @@ class ColumnMap:
             return col
         return "''" if logical in STRING_FIELDS else "NULL"
 
+    def codec(self, logical: str) -> str:
+        """The Python codec for the bytes of a text field (MySQL character set names mapped)."""
+        charset = self.charsets.get(self.physical.get(logical) or "", "utf8").lower()
+        return python_codec(charset)
+
     def missing(self) -> list[str]:
         return [k for k, v in self.physical.items() if v is None]
+
+
+MYSQL_CODECS: dict[str, str] = {
+    "utf8": "utf-8",
+    "utf8mb3": "utf-8",
+    "utf8mb4": "utf-8",
+    "latin1": "cp1252",
+    "binary": "utf-8",
+    "gb2312": "gbk",
+    "ucs2": "utf-16-be",
+    "utf16": "utf-16-be",
+    "utf32": "utf-32-be",
+}
+"""MySQL character sets whose Python codec has another name (MySQL's latin1 is cp1252; GBK is a
+superset of GB2312, so GB2312 columns holding GBK-only characters still decode)."""
+
+
+def python_codec(charset: str) -> str:
+    """Python codec for a MySQL character set name; UTF-8 when Python does not know it."""
+    name = MYSQL_CODECS.get(charset, charset)
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return "utf-8"
 
 
 def check_table(name: str) -> str:

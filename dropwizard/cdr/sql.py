@@ -4,11 +4,11 @@ Statements are plain SELECT ... GROUP BY: no window functions, no CTEs, no JSON 
 always as `%s` placeholders (DuckDB executors turn them into `?`). Table and column names come
 only from `schema.check_table` and `ColumnMap`, never from user input.
 
-The analytics run in two statements per table so that the big table is scanned as few times as
-possible: the *profile* (one scan, one GROUP BY with narrow keys: MySQL's GROUP BY cost grows fast
-with the key width and the group count, so the Reason header is reduced to a 4-character code and
-PDD is pivoted into counts) and the *chains* statement (retry chains via flownofirst, reading only
-retry legs and switch-ended answered legs).
+The analytics run in three statements per table: the *profile* (one GROUP BY with narrow keys
+and three aggregates: MySQL's GROUP BY cost grows with every expression and every group, so the
+Reason header is reduced to a 4-character code), the *PDD* histogram per provider gateway, and the
+*chains* statement (retry chains via flownofirst, reading only retry legs and switch-ended answered
+legs). A MySQL source runs them on two connections at once (`MysqlSource.execute_many`).
 """
 
 from __future__ import annotations
@@ -70,6 +70,8 @@ class Stmt:
     sql: str
     params: list[Any] = field(default_factory=list)
     label: str = ""
+    decode: dict[int, str] = field(default_factory=dict)
+    """Result positions that arrive as bytes (binary GROUP BY keys) -> Python codec to decode."""
 
 
 @dataclass
@@ -114,23 +116,10 @@ def drop_condition(cm: ColumnMap) -> tuple[str, list[Any]]:
 
 
 PDD_EDGES_MS: tuple[int, ...] = (1000, 2000, 3000, 5000, 8000, 15000)
-"""Upper edges of the PDD histogram kept as pivot columns (a cumulative count per edge)."""
+"""Upper edges of the callee-side PDD histogram (the PDD statement's bins)."""
 
-COMMON_FAILURES: tuple[int, ...] = (
-    486,
-    480,
-    487,
-    404,
-    503,
-    408,
-    403,
-    500,
-    502,
-    504,
-    603,
-    -80,
-)
-"""Failure statuses counted in pivot columns; any other status is a group of its own."""
+COMMON_FAILURES: tuple[int, ...] = (486, 480, 487, 404, 503, 408, 403, 500, 502, 504, 603, -80)
+"""Failure statuses whose Reason header the profile does not keep (their status says it all)."""
 
 
 def reason_code(cm: ColumnMap) -> str:
@@ -148,52 +137,89 @@ def reason_code(cm: ColumnMap) -> str:
     )
 
 
-def profile(cm: ColumnMap, table: str, f: Filter, bucket_ms: int, *, mysql: bool = False) -> Stmt:
-    """The one-scan profile: one GROUP BY with few, narrow groups that serve every window analysis.
+def text_key(cm: ColumnMap, logical: str, mysql: bool) -> str:
+    """A text column as a GROUP BY key.
 
-    MySQL's GROUP BY cost climbs steeply once its temporary table outgrows memory, and every
-    expression costs per row, so the key holds only what cannot be counted in a column: caller
-    gateway, callee gateway, hkey (drop duration in s for drops, -1 other answered, 0 not
-    answered; the only place the cause-102 test runs), rtpforward of answered calls, the stoptime
-    bucket (NULL for switch-ended answered calls, so the 1 s drop histogram does not multiply by
-    time), and, for switch-ended answered calls and unusual failures only, endreason,
-    enddirection and a 4-character Reason code. Common failure statuses, 487s cancelled by the
-    caller, switch-ended failures and the PDD histogram are COUNT(CASE ...) pivot columns.
+    On MySQL the key is the column's bytes (`CAST(... AS BINARY)`): grouping on a utf8 VARCHAR
+    goes through its collation for every row and costs about twice as much; the source decodes
+    the bytes with the column's character set (`Stmt.decode`).
+    """
+    col = cm.expr(logical)
+    return f"CAST({col} AS BINARY)" if mysql and cm.has(logical) else col
+
+
+def _decode(cm: ColumnMap, positions: dict[int, str], mysql: bool) -> dict[int, str]:
+    if not mysql:
+        return {}
+    return {i: cm.codec(logical) for i, logical in positions.items() if cm.has(logical)}
+
+
+def _div(expr: str, mysql: bool) -> str:
+    """Integer division of a non-negative expression by a bound parameter."""
+    return f"{expr} DIV %s" if mysql else f"{expr} // %s"
+
+
+def profile(cm: ColumnMap, table: str, f: Filter, bucket_ms: int, *, mysql: bool = False) -> Stmt:
+    """The one-scan profile: one GROUP BY that serves every window analysis but PDD and chains.
+
+    Every expression costs per row and MySQL's GROUP BY cost grows with the group count, so the
+    key holds narrow values and the aggregates are three: caller and callee gateway (bytes on
+    MySQL), hkey (drop duration in s for drops, -1 other answered, 0 not answered; the only place
+    the cause-102 test runs), rtpforward of answered calls, the stoptime bucket (NULL for
+    switch-ended answered calls, so the 1 s drop histogram does not multiply by time),
+    endreason and enddirection of failed and switch-ended answered calls, and a 4-character
+    Reason code where the status alone does not say enough.
     """
     check_table(table)
     hold, stop = cm.expr("holdtime"), cm.expr("stoptime")
-    endr, dirn, pdd = cm.expr("endreason"), cm.expr("enddirection"), cm.expr("calleepdd")
+    endr, dirn = cm.expr("endreason"), cm.expr("enddirection")
     drop, dparams = drop_condition(cm)
     where, wparams = _where(cm, f, table)
     common = ", ".join(str(c) for c in COMMON_FAILURES)
-    switch_ended = f"{hold} > 0 AND {dirn} = 2"
+    status = f"CASE WHEN {hold} > 0 AND ({dirn} IS NULL OR {dirn} <> 2) THEN NULL ELSE"
     detail = (
         f"CASE WHEN {hold} > 0 THEN {dirn} = 2 "
         f"ELSE ({endr} IS NULL OR {endr} NOT IN ({common})) END"
     )
-    # failure pivots are read only from groups of unanswered calls (hkey = 0), so they need no
-    # holdtime test of their own; PDD counts below each edge include PDD <= 0, counted apart
-    failures = ", ".join(f"COUNT(CASE WHEN {endr} = {c} THEN 1 END)" for c in COMMON_FAILURES)
-    pivots = ", ".join(f"COUNT(CASE WHEN {pdd} < {edge} THEN 1 END)" for edge in PDD_EDGES_MS)
     sql = (
-        f"SELECT {cm.expr('caller_gw')} AS s1, {cm.expr('callee_gw')} AS s2, "
+        f"SELECT {text_key(cm, 'caller_gw', mysql)} AS s1, "
+        f"{text_key(cm, 'callee_gw', mysql)} AS s2, "
         f"CASE WHEN {drop} THEN LEAST({hold}, {MAX_HOLD + 1}) WHEN {hold} > 0 THEN -1 ELSE 0 END "
         f"AS hkey, "
         f"CASE WHEN {hold} > 0 THEN {cm.expr('rtpforward')} END AS rtp, "
-        f"CASE WHEN {switch_ended} THEN NULL ELSE FLOOR({stop} / %s) END AS bucket, "
-        f"CASE WHEN {detail} THEN {endr} END AS xstatus, "
-        f"CASE WHEN {detail} THEN {dirn} END AS xdir, "
+        f"CASE WHEN {hold} > 0 AND {dirn} = 2 THEN NULL ELSE {_div(stop, mysql)} END AS bucket, "
+        f"{status} {endr} END AS xstatus, "
+        f"{status} {dirn} END AS xdir, "
         f"CASE WHEN {detail} THEN {reason_code(cm)} END AS xreason, "
-        f"COUNT(*), SUM({hold}), "
-        f"SUM(CASE WHEN {hold} > 0 THEN {cm.expr('callerpdd')} ELSE 0 END), "
-        f"COUNT(CASE WHEN {endr} = 487 AND {dirn} = 0 THEN 1 END), "
-        f"COUNT(CASE WHEN {dirn} = 2 THEN 1 END), "
-        f"COUNT(CASE WHEN {pdd} <= 0 THEN 1 END), COUNT({pdd}), {pivots}, {failures} "
+        f"COUNT(*), SUM({hold}), SUM(CASE WHEN {hold} > 0 THEN {cm.expr('callerpdd')} ELSE 0 END) "
         f"FROM {table}{where} "
         f"GROUP BY 1, 2, 3, 4, 5, 6, 7, 8" + (" ORDER BY NULL" if mysql else "")
     )
     params = [*dparams, bucket_ms, *wparams]
-    return Stmt(sql, params, f"profile {table}")
+    return Stmt(
+        sql, params, f"profile {table}", _decode(cm, {0: "caller_gw", 1: "callee_gw"}, mysql)
+    )
+
+
+def pdd(cm: ColumnMap, table: str, f: Filter, *, mysql: bool = False) -> Stmt | None:
+    """Callee-side PDD per provider gateway, binned at `PDD_EDGES_MS` (None without the column).
+
+    Bin 0 holds PDD <= 0 (not measured), bin i the PDD below edge i, the last bin the rest.
+    """
+    check_table(table)
+    if not cm.has("calleepdd"):
+        return None
+    p = cm.expr("calleepdd")
+    bins = " ".join(f"WHEN {p} < {edge} THEN {i + 1}" for i, edge in enumerate(PDD_EDGES_MS))
+    where, wparams = _where(cm, f, table)
+    cond = f"{p} IS NOT NULL"
+    where = f"{where} AND {cond}" if where else f" WHERE {cond}"
+    sql = (
+        f"SELECT {text_key(cm, 'callee_gw', mysql)} AS gw, "
+        f"CASE WHEN {p} <= 0 THEN 0 {bins} ELSE {len(PDD_EDGES_MS) + 1} END AS bin, COUNT(*) "
+        f"FROM {table}{where} GROUP BY 1, 2" + (" ORDER BY NULL" if mysql else "")
+    )
+    return Stmt(sql, wparams, f"pdd {table}", _decode(cm, {0: "callee_gw"}, mysql))
 
 
 def chains(cm: ColumnMap, table: str, f: Filter) -> Stmt | None:

@@ -46,6 +46,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=30.0,
         help="server-side time limit per SQL statement (default 30)",
     )
+    p.add_argument(
+        "--db-connections",
+        type=int,
+        default=2,
+        metavar="N",
+        help="MySQL: run up to N statements of the analysis at once (default 2; 1 = one by one)",
+    )
 
 
 def _scope(args: argparse.Namespace) -> Scope:
@@ -105,12 +112,19 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("analyze needs --source: demo, a CSV export, or mysql://USER@HOST:PORT/DB")
     if args.max_seconds <= 0:
         raise InputError("--max-seconds must be positive")
+    if not 1 <= args.db_connections <= 8:
+        raise InputError("--db-connections must be between 1 and 8")
     scope = _scope(args)
     config = load_config()
     progress = sys.stderr.isatty()
     status = _status if progress else (lambda _msg: nullcontext())
     with status(f"opening {args.source}"):
-        src = open_source(args.source, config, max_seconds=args.max_seconds)
+        src = open_source(
+            args.source,
+            config,
+            max_seconds=args.max_seconds,
+            connections=args.db_connections,
+        )
     try:
         with status("analysing CDRs"):
             a = analyse(src, scope, _flow(config))
