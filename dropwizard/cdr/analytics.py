@@ -1,7 +1,7 @@
 """Analytics over the groups the database returns: totals, gateways, causes, histograms, timelines.
 
-`collect(source, since, until, gateway)` runs the profile, chains and PDD statements on every table
-of the window (dedup by flowno where the bare `e_cdr` joins in) and merges their groups into a
+`collect(source, since, until, gateway)` runs the profile, chains and timeline statements on every
+table of the window (dedup by flowno where the bare `e_cdr` joins in) and merges their groups into a
 `Profile`. Everything else here is pure Python over those groups; no CDR row ever reaches the
 client for a window analysis.
 """
@@ -86,8 +86,10 @@ class Profile:
     def add_profile_rows(self, rows: list[tuple[Any, ...]]) -> None:
         self.received += len(rows)
         for row in rows:
-            s1, s2, hkey, rtp, bucket, xstatus, xdir, xreason, n, hold_sum, cpdd_sum = row
+            s1, s2, hkey, rtp, xstatus, xdir, xreason, pbin, n, hold_sum, cpdd_sum = row
             cgw, pgw, hkey, n = _s(s1), _s(s2), int(hkey or 0), int(n)
+            if pbin:
+                self._add_pdd(pgw, int(pbin), n)
             reason = reason_from_code(_s(xreason))
             status, direction = _i(xstatus), _i(xdir)
             if hkey > 0 and xdir is None:
@@ -109,21 +111,22 @@ class Profile:
                 n,
                 int(hold_sum or 0),
                 int(cpdd_sum or 0),
-                bucket,
             )
 
-    def add_pdd_rows(self, rows: list[tuple[Any, ...]]) -> None:
-        """(callee gateway, bin, calls) groups of the PDD statement (bin 0: PDD not measured)."""
-        self.received += len(rows)
+    def _add_pdd(self, pgw: str, pbin: int, n: int) -> None:
+        """`n` calls in PDD bin `pbin` (see sql.pdd_bin) for provider gateway `pgw`."""
         edges = len(sql.PDD_EDGES_MS)
-        for gw, b, n in rows:
-            b, n = int(b), int(n)
-            if b <= 0:
-                continue
-            p = self.pdd.setdefault(_s(gw), [0] * (edges + 1))
-            p[0] += n
-            for j in range(b - 1, edges):
-                p[j + 1] += n
+        p = self.pdd.setdefault(pgw, [0] * (edges + 1))
+        p[0] += n
+        for j in range(pbin - 1, edges):
+            p[j + 1] += n
+
+    def add_timeline_rows(self, rows: list[tuple[Any, ...]]) -> None:
+        """(callee gateway, bucket, status or 0, 487 direction, calls) groups."""
+        self.received += len(rows)
+        for gw, bucket, code, d487, n in rows:
+            if bucket is not None:
+                self.timeline[(_s(gw), int(bucket), _i(code), _i(d487))] += int(n)
 
     def _add(
         self,
@@ -137,16 +140,11 @@ class Profile:
         n: int,
         hold: int,
         cpdd: int,
-        bucket: Any,
     ) -> None:
         acc = self.calls[(cgw, pgw, reason, status, direction, hkey, rtp)]
         acc[0] += n
         acc[1] += hold
         acc[2] += cpdd
-        if bucket is not None:
-            code = 0 if hkey != 0 else status
-            d487 = direction if (hkey == 0 and status == 487) else None
-            self.timeline[(pgw, int(bucket), code, d487)] += n
 
     def add_chain_rows(self, rows: list[tuple[Any, ...]]) -> None:
         self.received += len(rows)
@@ -179,13 +177,11 @@ def collect(
         f = sql.Filter(epoch_ms(since), epoch_ms(until), gateway, plan.exclude)
         prof.tables.append(plan.table)
         prof.missing = sorted(set(prof.missing) | set(cm.missing()))
-        stmts.append(("profile", sql.profile(cm, plan.table, f, bucket, mysql=mysql)))
+        stmts.append(("profile", sql.profile(cm, plan.table, f, mysql=mysql)))
         chain = sql.chains(cm, plan.table, f) if chains else None
         if chain is not None:
             stmts.append(("chains", chain))
-        pdd = sql.pdd(cm, plan.table, f, mysql=mysql)
-        if pdd is not None:
-            stmts.append(("pdd", pdd))
+        stmts.append(("timeline", sql.timeline(cm, plan.table, f, bucket, mysql=mysql)))
     results = source.execute_many([stmt for _, stmt in stmts])
     for (kind, _), rows in zip(stmts, results, strict=True):
         if kind == "profile":
@@ -193,7 +189,7 @@ def collect(
         elif kind == "chains":
             prof.add_chain_rows(rows)
         else:
-            prof.add_pdd_rows(rows)
+            prof.add_timeline_rows(rows)
     return prof
 
 

@@ -4,10 +4,10 @@ Statements are plain SELECT ... GROUP BY: no window functions, no CTEs, no JSON 
 always as `%s` placeholders (DuckDB executors turn them into `?`). Table and column names come
 only from `schema.check_table` and `ColumnMap`, never from user input.
 
-The analytics run in three statements per table: the *profile* (one GROUP BY with narrow keys
-and three aggregates: MySQL's GROUP BY cost grows with every expression and every group, so the
-Reason header is reduced to a 4-character code), the *PDD* histogram per provider gateway, and the
-*chains* statement (retry chains via flownofirst, reading only retry legs and switch-ended answered
+The analytics run in three statements per table: the *profile* (calls per gateway pair, drop
+duration, release cause and PDD: one GROUP BY with narrow keys, as MySQL's GROUP BY cost grows
+with every expression and every group), the *timeline* (attempts and failures per
+provider gateway and time bucket), and the *chains* statement (retry chains via flownofirst, reading only retry legs and switch-ended answered
 legs). A MySQL source runs them on two connections at once (`MysqlSource.execute_many`).
 """
 
@@ -116,7 +116,7 @@ def drop_condition(cm: ColumnMap) -> tuple[str, list[Any]]:
 
 
 PDD_EDGES_MS: tuple[int, ...] = (1000, 2000, 3000, 5000, 8000, 15000)
-"""Upper edges of the callee-side PDD histogram (the PDD statement's bins)."""
+"""Upper edges of the callee-side PDD histogram (cumulative counts in the timeline statement)."""
 
 COMMON_FAILURES: tuple[int, ...] = (486, 480, 487, 404, 503, 408, 403, 500, 502, 504, 603, -80)
 """Failure statuses whose Reason header the profile does not keep (their status says it all)."""
@@ -159,19 +159,19 @@ def _div(expr: str, mysql: bool) -> str:
     return f"{expr} DIV %s" if mysql else f"{expr} // %s"
 
 
-def profile(cm: ColumnMap, table: str, f: Filter, bucket_ms: int, *, mysql: bool = False) -> Stmt:
-    """The one-scan profile: one GROUP BY that serves every window analysis but PDD and chains.
+def profile(cm: ColumnMap, table: str, f: Filter, *, mysql: bool = False) -> Stmt:
+    """Calls per gateway pair, drop duration, release cause and PDD bin: one GROUP BY.
 
-    Every expression costs per row and MySQL's GROUP BY cost grows with the group count, so the
-    key holds narrow values and the aggregates are three: caller and callee gateway (bytes on
-    MySQL), hkey (drop duration in s for drops, -1 other answered, 0 not answered; the only place
-    the cause-102 test runs), rtpforward of answered calls, the stoptime bucket (NULL for
-    switch-ended answered calls, so the 1 s drop histogram does not multiply by time),
-    endreason and enddirection of failed and switch-ended answered calls, and a 4-character
-    Reason code where the status alone does not say enough.
+    Every expression and every aggregate costs per row and MySQL's GROUP BY cost grows with the
+    group count, so the key holds narrow values and no time: caller and callee gateway (bytes on
+    MySQL), hkey (drop duration in s for drops, -1 other answered, 0 not answered; the only
+    place the cause-102 test runs), rtpforward of answered calls, endreason and enddirection of
+    failed and switch-ended answered calls, a 4-character Reason code where the status alone
+    does not say enough, and the callee-side PDD bin. Groups stay about (gateway pairs) x
+    (statuses + drop durations) x (PDD bins) on any window.
     """
     check_table(table)
-    hold, stop = cm.expr("holdtime"), cm.expr("stoptime")
+    hold = cm.expr("holdtime")
     endr, dirn = cm.expr("endreason"), cm.expr("enddirection")
     drop, dparams = drop_condition(cm)
     where, wparams = _where(cm, f, table)
@@ -187,39 +187,52 @@ def profile(cm: ColumnMap, table: str, f: Filter, bucket_ms: int, *, mysql: bool
         f"CASE WHEN {drop} THEN LEAST({hold}, {MAX_HOLD + 1}) WHEN {hold} > 0 THEN -1 ELSE 0 END "
         f"AS hkey, "
         f"CASE WHEN {hold} > 0 THEN {cm.expr('rtpforward')} END AS rtp, "
-        f"CASE WHEN {hold} > 0 AND {dirn} = 2 THEN NULL ELSE {_div(stop, mysql)} END AS bucket, "
         f"{status} {endr} END AS xstatus, "
         f"{status} {dirn} END AS xdir, "
         f"CASE WHEN {detail} THEN {reason_code(cm)} END AS xreason, "
+        f"{pdd_bin(cm)} AS pbin, "
         f"COUNT(*), SUM({hold}), SUM(CASE WHEN {hold} > 0 THEN {cm.expr('callerpdd')} ELSE 0 END) "
         f"FROM {table}{where} "
         f"GROUP BY 1, 2, 3, 4, 5, 6, 7, 8" + (" ORDER BY NULL" if mysql else "")
     )
-    params = [*dparams, bucket_ms, *wparams]
+    params = [*dparams, *wparams]
     return Stmt(
         sql, params, f"profile {table}", _decode(cm, {0: "caller_gw", 1: "callee_gw"}, mysql)
     )
 
 
-def pdd(cm: ColumnMap, table: str, f: Filter, *, mysql: bool = False) -> Stmt | None:
-    """Callee-side PDD per provider gateway, binned at `PDD_EDGES_MS` (None without the column).
+def pdd_bin(cm: ColumnMap) -> str:
+    """The callee-side PDD as a bin: 0 not measured (<= 0 or NULL), i below edge i of
+    `PDD_EDGES_MS` (1-based), one more past the last edge."""
+    if not cm.has("calleepdd"):
+        return "0"
+    p = cm.expr("calleepdd")
+    whens = " ".join(f"WHEN {p} < {edge} THEN {i + 1}" for i, edge in enumerate(PDD_EDGES_MS))
+    return f"CASE WHEN {p} IS NULL OR {p} <= 0 THEN 0 {whens} ELSE {len(PDD_EDGES_MS) + 1} END"
 
-    Bin 0 holds PDD <= 0 (not measured), bin i the PDD below edge i, the last bin the rest.
+
+def timeline(cm: ColumnMap, table: str, f: Filter, bucket_ms: int, *, mysql: bool = False) -> Stmt:
+    """Attempts and failures per provider gateway and time bucket.
+
+    Key: callee gateway (bytes on MySQL), the stoptime bucket (NULL for switch-ended answered
+    calls: drops are timed by duration, not by clock), the status (0 when answered) and the
+    enddirection of a 487 (0 = cancelled by the caller). Groups stay about (provider gateways)
+    x (buckets) x (statuses), whatever the number of customer gateways.
     """
     check_table(table)
-    if not cm.has("calleepdd"):
-        return None
-    p = cm.expr("calleepdd")
-    bins = " ".join(f"WHEN {p} < {edge} THEN {i + 1}" for i, edge in enumerate(PDD_EDGES_MS))
+    hold, stop = cm.expr("holdtime"), cm.expr("stoptime")
+    endr, dirn = cm.expr("endreason"), cm.expr("enddirection")
     where, wparams = _where(cm, f, table)
-    cond = f"{p} IS NOT NULL"
-    where = f"{where} AND {cond}" if where else f" WHERE {cond}"
     sql = (
         f"SELECT {text_key(cm, 'callee_gw', mysql)} AS gw, "
-        f"CASE WHEN {p} <= 0 THEN 0 {bins} ELSE {len(PDD_EDGES_MS) + 1} END AS bin, COUNT(*) "
-        f"FROM {table}{where} GROUP BY 1, 2" + (" ORDER BY NULL" if mysql else "")
+        f"CASE WHEN {hold} > 0 AND {dirn} = 2 THEN NULL ELSE {_div(stop, mysql)} END AS bucket, "
+        f"CASE WHEN {hold} > 0 THEN 0 ELSE {endr} END AS code, "
+        f"CASE WHEN {hold} > 0 THEN NULL WHEN {endr} = 487 THEN {dirn} END AS d487, "
+        f"COUNT(*) FROM {table}{where} GROUP BY 1, 2, 3, 4" + (" ORDER BY NULL" if mysql else "")
     )
-    return Stmt(sql, wparams, f"pdd {table}", _decode(cm, {0: "callee_gw"}, mysql))
+    return Stmt(
+        sql, [bucket_ms, *wparams], f"timeline {table}", _decode(cm, {0: "callee_gw"}, mysql)
+    )
 
 
 def chains(cm: ColumnMap, table: str, f: Filter) -> Stmt | None:

@@ -51,7 +51,11 @@ def test_every_builder_statement_passes_the_guard() -> None:
 
     cm = ColumnMap.detect(COLUMNS)
     f = Filter(1, 2, "x' OR '1'='1", ("e_cdr_20261127",))
-    filtered = [profile(cm, "e_cdr", f, 300000, mysql=True), s.chains(cm, "e_cdr", f)]
+    filtered = [
+        profile(cm, "e_cdr", f, mysql=True),
+        s.timeline(cm, "e_cdr", f, 300000, mysql=True),
+        s.chains(cm, "e_cdr", f),
+    ]
     others = [
         s.call_lookup(cm, "e_cdr", "86138' OR 1=1", 1, 2),
         s.bounds(cm, "e_cdr"),
