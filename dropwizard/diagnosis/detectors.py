@@ -16,7 +16,16 @@ from typing import Any
 from dropwizard.cdr.analytics import Profile, Summary, iso_ms, pdd_p50
 from dropwizard.diagnosis.finding import Finding, Severity, rank_findings
 from dropwizard.diagnosis.fixes import recommendations
-from dropwizard.diagnosis.histogram import Band, Hist, Spike, band_after, find_band, find_spikes
+from dropwizard.diagnosis.histogram import (
+    BAND_MIN,
+    BAND_MIN_ONSET,
+    Band,
+    Hist,
+    Spike,
+    band_after,
+    find_band,
+    find_spikes,
+)
 
 ACK_RANGE = (30, 34)
 REJECT_CLASSES: dict[str, frozenset[int]] = {
@@ -76,14 +85,48 @@ class Candidate:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+MIN_SESSION_TIMER_S = 60
+"""The earliest a session timer can end a call: RFC 4028 Min-SE is at least 90 s, and a BYE comes
+at SE - min(32, SE/3) = 60 s for SE 90 s. A narrow pile of drops before that (outside the ACK
+window) is media that never flowed, cut at an RTP timeout."""
+EDGE_S = 3
+"""How far (s) a spike may sit from a band's onset and still be that band's leading edge."""
+LEAD_AFTER_S = 10
+"""How far after the onset find_band places a spike may be that band's leading edge: the onset is
+refined at a 10 s scale and a stray drop just before the pile can open the band."""
+CUT_KINDS = frozenset({"ack_timeout", "session_timer", "max_call_duration"})
+"""Spike kinds that cut calls at one duration and start no band."""
+FIXED_KINDS = frozenset({"session_timer", "max_call_duration"})
+"""Of those, the kinds a band's leading edge can imitate on another gateway's histogram."""
+
+
+def _has_tail(h: Hist, at: int, calls: int) -> bool:
+    """Whether drops keep coming after a pile at `at`, above the level before it: a band's leading
+    edge (an RTP timeout: calls whose media never flowed are cut right at it, the others later)
+    rather than a timer that cuts at one duration and leaves nothing behind.
+
+    Either over two minutes (at least half as many drops as the pile, three times the level
+    before) or right after the onset: the next 30 s hold at least twice the drops of the 30 s
+    before, significantly more, and a tenth of the pile."""
+    post, _ = band_after(h, at)
+    if post >= max(5, 0.5 * calls) and post >= 3 * h.sum(at - 120, at - 10) + 5:
+        return True
+    pre30, post30 = h.sum(at - 31, at - 1), h.sum(at + 2, at + 32)
+    rise = post30 - pre30
+    return post30 >= 2 * pre30 + 4 and rise >= 3 * math.sqrt(pre30 + 1) and rise >= 0.1 * calls
+
+
 def _classify_spike(h: Hist, s: Spike, h102: Hist) -> tuple[str, int]:
-    """(kind, value) of a spike: ack_timeout, max_call_duration, session_timer, rtp_timeout (band)."""
-    post, pre = band_after(h, s.at)
-    pre = h.sum(s.at - 120, s.at - 10)
-    if post >= max(5, 0.5 * s.calls) and post >= 3 * pre + 5:
+    """(kind, value) of a spike: band (a band's edge), ack_timeout, rtp_timeout (media that
+    never flowed, too early for a session timer), max_call_duration or session_timer.
+
+    `h` should hold no other spike, so that a neighbour is not read as this one's tail."""
+    if _has_tail(h, s.at, s.calls):
         return "band", s.at
     if ACK_RANGE[0] <= s.at <= ACK_RANGE[1]:
         return "ack_timeout", s.at
+    if BAND_MIN_ONSET <= s.at < MIN_SESSION_TIMER_S:
+        return "rtp_timeout", s.at
     round_at = next((d for d in (s.at, s.at - 1, s.at + 1) if d >= 300 and d % 60 == 0), None)
     c102 = h102.sum(s.at - 1, s.at + 2)
     if round_at is not None and c102 * 2 < s.calls:
@@ -91,6 +134,42 @@ def _classify_spike(h: Hist, s: Spike, h102: Hist) -> tuple[str, int]:
     if c102 * 2 >= s.calls or round_at is None:
         return "session_timer", s.at
     return "max_call_duration", round_at
+
+
+def _is_pile(h: Hist, s: Spike) -> bool:
+    """Whether a band's leading spike stands far above the band just after it: calls cut right at
+    the onset (media that never flowed), not the first seconds of a decay that starts there (an
+    idle timeout's drops are densest at its onset too, but only a few times the next 30 s)."""
+    return s.calls >= 0.5 * h.sum(s.at + 2, s.at + 32) + 3
+
+
+def _stands_out(h: Hist, s: Spike) -> bool:
+    """Whether a spike inside a band stands far above the drops right beside it (±2-10 s), as a
+    timer cutting calls at one duration does; the background of find_spikes reaches past the
+    band's onset, where a band's own early seconds can look like a spike."""
+    beside = h.sum(s.at - 10, s.at - 1) + h.sum(s.at + 2, s.at + 11)
+    exp3 = 3 * beside / 18
+    return s.calls >= 4 * exp3 + 3 and (s.calls - exp3) / math.sqrt(exp3 + 1) >= 4
+
+
+def _band_from(h: Hist, at: int) -> Band | None:
+    """The band whose leading edge is the spike at `at`: from it to where 90 % of the drops of the
+    next 15 min have been seen, against the level of the two minutes before (as find_band)."""
+    start = at - 1 if at > 1 and h.arr[at - 1] else at
+    bg = h.sum(start - 120, start) / max(1, min(120, start - 1))
+    total = h.sum(start, start + 900)
+    acc, end = 0, start
+    for x in range(start, min(len(h.arr), start + 900)):
+        acc += h.arr[x]
+        end = x
+        if acc >= 0.9 * total:
+            break
+    calls = h.sum(start, end + 1)
+    expected = bg * (end + 1 - start)
+    z = (calls - expected) / math.sqrt(expected + 1.0)
+    if calls < BAND_MIN or z < 5:
+        return None
+    return Band(start=start, end=end, calls=calls, expected=expected, z=z)
 
 
 def _band_kind(b: Band, side: str) -> str:
@@ -101,9 +180,79 @@ def _band_kind(b: Band, side: str) -> str:
     return "rtp_timeout"
 
 
-def duration_candidates(s: Summary) -> list[Candidate]:
-    """Spikes and bands on every gateway's drop histogram (both sides) and on all drops."""
+def _pair_drops(s: Summary) -> dict[tuple[str, str], dict[int, int]]:
+    """(caller gateway, callee gateway) -> {duration s: drops}, from the profile's groups."""
+    out: dict[tuple[str, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for (cgw, pgw, _reason, _status, _direction, hkey, _rtp), acc in s.profile.calls.items():
+        if hkey > 0:
+            out[(cgw, pgw)][hkey] += acc[0]
+    return out
+
+
+def _shared_drops(
+    s: Summary,
+    pairs: dict[tuple[str, str], dict[int, int]],
+    a: tuple[str, str],
+    b: tuple[str, str],
+    lo: int,
+    hi: int,
+) -> int:
+    """Drops with lo <= duration < hi that histograms `a` and `b` (side, gateway) both hold."""
+    if a[0] == "all" or b[0] == "all":
+        inner = b if a[0] == "all" else a
+        return Hist(s.drops.get(inner, {})).sum(lo, hi)
+    if a[0] == b[0]:
+        return Hist(s.drops.get(a, {})).sum(lo, hi) if a == b else 0
+    caller, callee = (a[1], b[1]) if a[0] == "caller" else (b[1], a[1])
+    return Hist(pairs.get((caller, callee), {})).sum(lo, hi)
+
+
+def _edge_echoes(
+    s: Summary, cands: list[Candidate], edges: list[tuple[str, str, int]]
+) -> list[Candidate]:
+    """Drop fixed-duration spikes made mostly of the drops at some gateway's band onset.
+
+    A band on one gateway shows on every histogram that carries its calls (all drops, the peers
+    on the other side); diluted there, its tail can vanish in the background and leave only the
+    onset, which reads as a spike. A spike is such an echo when at least half of its excess lies
+    on a gateway whose own histogram starts a band within EDGE_S of it."""
+    pairs: dict[tuple[str, str], dict[int, int]] | None = None
     out: list[Candidate] = []
+    for c in cands:
+        echo = False
+        if c.kind in FIXED_KINDS and isinstance(c.detail, Spike):
+            at = c.detail.at
+            near = [
+                (sd, gw)
+                for sd, gw, t in edges
+                if abs(at - t) <= EDGE_S and (sd, gw) != (c.side, c.gateway)
+            ]
+            if near and pairs is None:
+                pairs = _pair_drops(s)
+            echo = any(
+                2 * _shared_drops(s, pairs or {}, (c.side, c.gateway), g, at - 1, at + 2)
+                >= c.excess
+                for g in near
+            )
+        if not echo:
+            out.append(c)
+    return out
+
+
+def _without(counts: dict[int, int], h: Hist, ats: list[int]) -> Hist:
+    """`h` without the drops within ±1 s of the spikes at `ats`."""
+    return Hist(counts, without=tuple(ats)) if ats else h
+
+
+def duration_candidates(s: Summary) -> list[Candidate]:
+    """Spikes and bands on every gateway's drop histogram (both sides) and on all drops.
+
+    A spike at a band's onset is the band's leading edge, not a finding of its own; a band with
+    such an edge is an RTP timeout (the calls whose media never flowed end right at it). A band
+    is searched with the spikes of fixed cuts (ACK, session timer, maximum duration) left out."""
+    out: list[Candidate] = []
+    spikes_out: list[Candidate] = []
+    edges: list[tuple[str, str, int]] = []
     for (side, gw), counts in s.drops.items():
         h = Hist(counts)
         h102 = Hist(s.drops_102.get((side, gw), {}))
@@ -111,13 +260,48 @@ def duration_candidates(s: Summary) -> list[Candidate]:
         if not answered:
             continue
         spikes = find_spikes(h)[:4]
-        kinds = [_classify_spike(h, sp, h102) for sp in spikes]
-        narrow = tuple(sp.at for sp, (k, _) in zip(spikes, kinds, strict=True) if k != "band")
-        b = find_band(Hist(counts, without=narrow) if narrow else h)
+        kinds = [
+            _classify_spike(_without(counts, h, [o.at for o in spikes if o is not sp]), sp, h102)
+            for sp in spikes
+        ]
+        narrow = [sp.at for sp, (k, _) in zip(spikes, kinds, strict=True) if k in CUT_KINDS]
+        b = find_band(_without(counts, h, narrow))
+        lead = (
+            None
+            if b is None
+            else next((sp for sp in spikes if -EDGE_S <= sp.at - b.start <= LEAD_AFTER_S), None)
+        )
+        if lead is not None and lead.at in narrow:
+            narrow.remove(lead.at)
+            b = find_band(_without(counts, h, narrow)) or b
+        hb = _without(counts, h, narrow)
+        edge = next(
+            (
+                sp
+                for sp, (k, _) in zip(spikes, kinds, strict=True)
+                if k == "band" and sp.at >= BAND_MIN_ONSET
+            ),
+            None,
+        )
+        if b is None and edge is not None:
+            b = _band_from(hb, edge.at)
+            lead = edge if b is not None else None
+        pile = False
+        if b is not None and lead is not None and _is_pile(hb, lead):
+            pile = True
+            if abs(b.start - lead.at) > 1:  # the onset is the pile, not a stray drop before it
+                b = _band_from(hb, lead.at) or b
+        if side != "all":
+            onsets = [
+                sp.at
+                for sp, (k, _) in zip(spikes, kinds, strict=True)
+                if k in ("band", "rtp_timeout")
+            ]
+            edges += [(side, gw, t) for t in onsets + ([b.start] if b is not None else [])]
         if b is not None:
             out.append(
                 Candidate(
-                    _band_kind(b, side),
+                    "rtp_timeout" if pile else _band_kind(b, side),
                     b.start,
                     side,
                     gw,
@@ -128,12 +312,12 @@ def duration_candidates(s: Summary) -> list[Candidate]:
                 )
             )
         for sp, (kind, value) in zip(spikes, kinds, strict=True):
-            inside = b is not None and b.start - 1 <= sp.at <= b.end and sp.calls < b.calls
-            if kind != "band" and not inside:
-                out.append(
+            inside = b is not None and b.start - 1 <= sp.at <= b.end
+            if kind != "band" and sp is not lead and (not inside or _stands_out(h, sp)):
+                spikes_out.append(
                     Candidate(kind, value, side, gw, sp.excess, sp.calls, sp.excess / answered, sp)
                 )
-    return out
+    return out + _edge_echoes(s, spikes_out, edges)
 
 
 def _pick(
@@ -274,6 +458,12 @@ def _duration_finding(c: Candidate, s: Summary, fixes: Any) -> Finding:
                 f"Only {_pct(proxied_share)} of these drops had media proxied (rtpforward): "
                 "without proxy VOS3000 cannot see RTP stop, so the 102 comes from the far end's "
                 "media timeout, or a NAT path is dropping media."
+            )
+        elif isinstance(c.detail, Spike):
+            ev.append(
+                f"The drops stack at {start} s after answer, too early for a session timer "
+                f"(RFC 4028 Min-SE 90 s ends a call 60 s in at the earliest): calls whose media "
+                f"never flowed, cut at an RTP timeout of about {start} s."
             )
         else:
             ev.append(
