@@ -247,6 +247,8 @@ class Summary:
     """(side, gateway) -> {duration s: drops}; ("all", "") holds every drop."""
     drops_102: dict[tuple[str, str], dict[int, int]] = field(default_factory=dict)
     """As `drops`, only the drops whose normalised cause is Q.850 102."""
+    pair_drops: dict[tuple[str, str], dict[int, int]] = field(default_factory=dict)
+    """(caller gateway, callee gateway) -> {duration s: drops}: what two sides' histograms share."""
     drops_proxied: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     """(side, gateway) -> [drops with rtpforward known, of which proxied]"""
 
@@ -308,6 +310,7 @@ def summarise(prof: Profile) -> Summary:
         if drop:
             s.dropped += n
             s.drop_causes[key] += n
+            s.pair_drops.setdefault((cgw, pgw), defaultdict(int))[hkey] += n
             for side, gw in (("caller", cgw), ("callee", pgw), ("all", "")):
                 h = s.drops.setdefault((side, gw), defaultdict(int))
                 h[hkey] += n

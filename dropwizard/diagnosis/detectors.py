@@ -180,18 +180,8 @@ def _band_kind(b: Band, side: str) -> str:
     return "rtp_timeout"
 
 
-def _pair_drops(s: Summary) -> dict[tuple[str, str], dict[int, int]]:
-    """(caller gateway, callee gateway) -> {duration s: drops}, from the profile's groups."""
-    out: dict[tuple[str, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for (cgw, pgw, _reason, _status, _direction, hkey, _rtp), acc in s.profile.calls.items():
-        if hkey > 0:
-            out[(cgw, pgw)][hkey] += acc[0]
-    return out
-
-
 def _shared_drops(
     s: Summary,
-    pairs: dict[tuple[str, str], dict[int, int]],
     a: tuple[str, str],
     b: tuple[str, str],
     lo: int,
@@ -204,7 +194,7 @@ def _shared_drops(
     if a[0] == b[0]:
         return Hist(s.drops.get(a, {})).sum(lo, hi) if a == b else 0
     caller, callee = (a[1], b[1]) if a[0] == "caller" else (b[1], a[1])
-    return Hist(pairs.get((caller, callee), {})).sum(lo, hi)
+    return Hist(s.pair_drops.get((caller, callee), {})).sum(lo, hi)
 
 
 def _edge_echoes(
@@ -216,7 +206,6 @@ def _edge_echoes(
     on the other side); diluted there, its tail can vanish in the background and leave only the
     onset, which reads as a spike. A spike is such an echo when at least half of its excess lies
     on a gateway whose own histogram starts a band within EDGE_S of it."""
-    pairs: dict[tuple[str, str], dict[int, int]] | None = None
     out: list[Candidate] = []
     for c in cands:
         echo = False
@@ -227,11 +216,8 @@ def _edge_echoes(
                 for sd, gw, t in edges
                 if abs(at - t) <= EDGE_S and (sd, gw) != (c.side, c.gateway)
             ]
-            if near and pairs is None:
-                pairs = _pair_drops(s)
             echo = any(
-                2 * _shared_drops(s, pairs or {}, (c.side, c.gateway), g, at - 1, at + 2)
-                >= c.excess
+                2 * _shared_drops(s, (c.side, c.gateway), g, at - 1, at + 2) >= c.excess
                 for g in near
             )
         if not echo:
