@@ -135,3 +135,35 @@ def test_cancel_kills_every_running_statement(mysql_server, mysql_db, mysql_uri)
         conn.close()
     finally:
         src.close()
+
+
+def test_a_user_limited_to_one_connection_still_gets_its_analysis(
+    mysql_server, mysql_db, capsys, monkeypatch
+) -> None:
+    rows = rows_for(26, FAULTS, calls=3000)
+    load_mysql(mysql_server, mysql_db, rows, TABLE)
+    user = f"dw1_{uuid.uuid4().hex[:8]}"
+    admin = pymysql.connect(autocommit=True, **mysql_server)
+    with admin.cursor() as cur:
+        cur.execute(f"CREATE USER '{user}'@'%' IDENTIFIED BY 'pw1' WITH MAX_USER_CONNECTIONS 1")
+        cur.execute(
+            f"CREATE USER '{user}'@'localhost' IDENTIFIED BY 'pw1' WITH MAX_USER_CONNECTIONS 1"
+        )
+        for host in ("%", "localhost"):
+            cur.execute(f"GRANT SELECT ON `{mysql_db}`.* TO '{user}'@'{host}'")
+    uri = f"mysql://{user}@{mysql_server['host']}:{mysql_server['port']}/{mysql_db}"
+    try:
+        src = MysqlSource(uri, max_seconds=30, password="pw1", prompt=False, connections=2)
+        try:
+            out = src.execute_many([Stmt("SELECT 1", []), Stmt("SELECT 2", [])])
+            assert out == [[(1,)], [(2,)]] and len(src._lanes) == 1
+        finally:
+            src.close()
+        monkeypatch.setenv("DROPWIZARD_MYSQL_PASSWORD", "pw1")
+        code, rep, _ = run_json(capsys, "--source", uri, "--since", SINCE, "--until", UNTIL)
+        assert code == 0 and rep["totals"]["calls"] == len(rows)
+    finally:
+        with admin.cursor() as cur:
+            for host in ("%", "localhost"):
+                cur.execute(f"DROP USER IF EXISTS '{user}'@'{host}'")
+        admin.close()
