@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from dropwizard.cdr import analytics, sql
+from dropwizard.cdr import analytics, bursts, sql
 from dropwizard.cdr.base import CdrSource
-from dropwizard.diagnosis.detectors import detect
+from dropwizard.diagnosis.detectors import Burst, detect
 from dropwizard.diagnosis.finding import Finding, Severity, rank_findings
 from dropwizard.reference.causes import normalise
 from dropwizard.reference.vos import direction_name
@@ -199,7 +199,11 @@ def analyse(source: CdrSource, scope: Scope, flow: Any = None) -> Analysis:
     owned = frozenset(
         (f.id, f.gateway) for f in (whole.findings if whole else []) if f.gateway and f.side
     )
-    findings = detect(prof, summary, flow, gateway, owned)
+
+    def refine(b: Burst) -> Burst:
+        return bursts.refine(source, b, since, until, gateway, prof.bucket_ms)
+
+    findings = detect(prof, summary, flow, gateway, owned, refine)
     if whole is not None and gateway:
         findings = _with_peer_findings(whole, gateway, findings)
     call = None

@@ -23,6 +23,8 @@ from dropwizard.errors import DropwizardError
 MAX_HOLD = 14400
 """Drop-duration histograms are kept at 1 s resolution up to 4 h; longer drops share one bin."""
 
+MINUTE_MS = 60_000
+
 MIDCALL_GAP_MS = 10_000
 """A retry leg that starts within this long of a switch-ended answered leg is a mid-call switch."""
 
@@ -233,6 +235,37 @@ def timeline(cm: ColumnMap, table: str, f: Filter, bucket_ms: int, *, mysql: boo
     return Stmt(
         sql, [bucket_ms, *wparams], f"timeline {table}", _decode(cm, {0: "callee_gw"}, mysql)
     )
+
+
+def burst_minutes(
+    cm: ColumnMap,
+    table: str,
+    f: Filter,
+    gateway: str,
+    codes: frozenset[int],
+    *,
+    mysql: bool = False,
+) -> Stmt:
+    """Attempts and rejections (status in `codes`) of one provider gateway per minute.
+
+    Counted as the timeline counts them (switch-ended answered calls are no attempts here), so
+    a burst found in the timeline's buckets can be placed to the minute. The window is a few
+    buckets around the burst: on MySQL the stoptime index serves it.
+    """
+    check_table(table)
+    hold, stop = cm.expr("holdtime"), cm.expr("stoptime")
+    endr, dirn = cm.expr("endreason"), cm.expr("enddirection")
+    where, wparams = _where(cm, f, table)
+    cond = f"{cm.expr('callee_gw')} = %s"
+    where = f"{where} AND {cond}" if where else f" WHERE {cond}"
+    statuses = ", ".join(str(int(c)) for c in sorted(codes))
+    sql = (
+        f"SELECT {_div(stop, mysql)} AS minute, "
+        f"COUNT(CASE WHEN {hold} > 0 AND {dirn} = 2 THEN NULL ELSE 1 END), "
+        f"COUNT(CASE WHEN {hold} > 0 THEN NULL WHEN {endr} IN ({statuses}) THEN 1 END) "
+        f"FROM {table}{where} GROUP BY 1"
+    )
+    return Stmt(sql, [MINUTE_MS, *wparams, gateway], f"burst minutes {table}")
 
 
 def chains(cm: ColumnMap, table: str, f: Filter) -> Stmt | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from statistics import median
 from typing import Any
@@ -620,13 +621,20 @@ def chronic_rejections(prof: Profile) -> list[dict[str, Any]]:
     return out
 
 
-def provider_findings(prof: Profile, s: Summary, fixes: Any) -> list[Finding]:
+def provider_findings(
+    prof: Profile, s: Summary, fixes: Any, refine: Callable[[Burst], Burst] | None = None
+) -> list[Finding]:
+    """Rejection bursts against each gateway's own baseline, then chronic rejection rates.
+
+    `refine` places a burst's window to the minute (the timeline's buckets are coarser)."""
     out: list[Finding] = []
     seen: set[tuple[str, str]] = set()
     for b in find_bursts(prof):
         if (b.gateway, b.klass) in seen:
             continue
         seen.add((b.gateway, b.klass))
+        if refine is not None:
+            b = refine(b)
         g = s.gateway("callee", b.gateway)
         sev = (
             Severity.HIGH
@@ -780,8 +788,11 @@ def detect(
     fixes: Any = None,
     gateway: str | None = None,
     owned: frozenset[tuple[str, str]] = frozenset(),
+    refine: Callable[[Burst], Burst] | None = None,
 ) -> list[Finding]:
-    """Every detector over one analysed window (or one gateway's calls), most important first."""
+    """Every detector over one analysed window (or one gateway's calls), most important first.
+
+    `refine` places rejection bursts to the minute (it reads the source; None keeps buckets)."""
     scoped = None
     if gateway:
         side = max(
@@ -792,7 +803,7 @@ def detect(
     findings = [
         _duration_finding(c, s, fixes) for c in _pick(duration_candidates(s), scoped, owned)
     ]
-    findings += provider_findings(prof, s, fixes)
+    findings += provider_findings(prof, s, fixes, refine)
     findings += failover_findings(prof, s, fixes)
     if s.calls and not any(f.severity.rank >= Severity.MEDIUM.rank for f in findings):
         nf = normal_finding(s, fixes)
