@@ -51,7 +51,7 @@ def _run(
             started_at=started,
         )
     try:
-        a = analyse(src, ctx.scope, getattr(ctx, "flow", None))
+        a = analyse(src, ctx.scope, getattr(ctx, "flow", None), minute_bursts=True)
         status, summary, facts, data = build(a)
     except DropwizardError as exc:
         return Evidence(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -183,43 +183,67 @@ def _with_peer_findings(whole: Analysis, gateway: str, findings: list[Finding]) 
     return rank_findings(findings + extra)
 
 
-def analyse(source: CdrSource, scope: Scope, flow: Any = None) -> Analysis:
-    """Analyse a scope (cached per source and scope)."""
-    cache: dict[Any, Analysis] = source.__dict__.setdefault("_analysis_cache", {})
-    key = (scope.kind, scope.since, scope.until, scope.gateway, scope.number, scope.at, id(flow))
-    if key in cache:
-        return cache[key]
-    since, until = window_for(source, scope)
-    gateway = scope.gateway if scope.kind == "gateway" else None
-    prof = analytics.collect(source, since, until, gateway)
-    summary = analytics.summarise(prof)
+def _findings(source: CdrSource, a: Analysis, flow: Any, *, refine_bursts: bool) -> list[Finding]:
+    """The detectors' findings for an analysed scope (with the whole window's peer findings on
+    a gateway scope)."""
     whole = None
-    if gateway and summary.calls:
-        whole = analyse(source, Scope(kind="window", since=since, until=until), flow)
+    if a.gateway and a.summary.calls:
+        whole = analyse(
+            source,
+            Scope(kind="window", since=a.since, until=a.until),
+            flow,
+            minute_bursts=refine_bursts,
+        )
     owned = frozenset(
         (f.id, f.gateway) for f in (whole.findings if whole else []) if f.gateway and f.side
     )
 
     def refine(b: Burst) -> Burst:
-        return bursts.refine(source, b, since, until, gateway, prof.bucket_ms)
+        return bursts.refine(source, b, a.since, a.until, a.gateway, a.profile.bucket_ms)
 
-    findings = detect(prof, summary, flow, gateway, owned, refine)
-    if whole is not None and gateway:
-        findings = _with_peer_findings(whole, gateway, findings)
+    findings = detect(
+        a.profile, a.summary, flow, a.gateway, owned, refine if refine_bursts else None
+    )
+    if whole is not None and a.gateway:
+        findings = _with_peer_findings(whole, a.gateway, findings)
+    return findings
+
+
+def analyse(
+    source: CdrSource, scope: Scope, flow: Any = None, *, minute_bursts: bool = False
+) -> Analysis:
+    """Analyse a scope (cached per source and scope).
+
+    `minute_bursts` places rejection bursts to the minute: one more statement per burst, read
+    over the buckets around it, after the analysis (the profile and timeline are reused)."""
+    cache: dict[Any, Analysis] = source.__dict__.setdefault("_analysis_cache", {})
+    key = (
+        scope.kind,
+        scope.since,
+        scope.until,
+        scope.gateway,
+        scope.number,
+        scope.at,
+        id(flow),
+        minute_bursts,
+    )
+    if key in cache:
+        return cache[key]
+    if minute_bursts:
+        base = analyse(source, scope, flow)
+        a = replace(base, findings=_findings(source, base, flow, refine_bursts=True))
+        cache[key] = a
+        return a
+    since, until = window_for(source, scope)
+    gateway = scope.gateway if scope.kind == "gateway" else None
+    prof = analytics.collect(source, since, until, gateway)
+    summary = analytics.summarise(prof)
+    a = Analysis(source.describe(), since, until, gateway, prof, summary, [])
+    findings = _findings(source, a, flow, refine_bursts=False)
     call = None
     if scope.kind == "call" and scope.number and scope.at:
         call = lookup_call(source, scope.number, scope.at)
-    a = Analysis(
-        source.describe(),
-        since,
-        until,
-        gateway,
-        prof,
-        summary,
-        findings,
-        call,
-        list(dict.fromkeys(source.notes)),
-    )
+    a = replace(a, findings=findings, call=call, notes=list(dict.fromkeys(source.notes)))
     if summary.calls == 0:
         a.notes.append(
             f"no CDRs in {iso(since) or 'start'} .. {iso(until) or 'end'}"

@@ -47,6 +47,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="server-side time limit per SQL statement (default 30)",
     )
     p.add_argument(
+        "--burst-minutes",
+        action="store_true",
+        help="place rejection bursts to the minute (one more short statement per burst)",
+    )
+    p.add_argument(
         "--db-connections",
         type=int,
         default=2,
@@ -127,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
         )
     try:
         with status("analysing CDRs"):
-            a = analyse(src, scope, _flow(config))
+            a = analyse(src, scope, _flow(config), minute_bursts=args.burst_minutes)
     finally:
         src.close()
     for note in a.notes:

@@ -9,6 +9,7 @@ from cdrdays import DAY, duck, rows_for
 
 from dropwizard.cdr.bursts import best_window
 from dropwizard.cdr.service import analyse
+from dropwizard.cli import main
 from dropwizard.scope import Scope
 
 
@@ -49,10 +50,29 @@ def test_burst_window_edges_are_found_to_the_minute(gateway, window, rate, seed)
     fault = {"type": "provider_503_burst", "gateway": gateway, "params": {"rate": rate}}
     src = duck(rows_for(seed, [{**fault, "window": window}], calls=15000))
     since = datetime.combine(DAY, datetime.min.time(), tzinfo=timezone.utc)
-    a = analyse(src, Scope(kind="window", since=since, until=since.replace(hour=23, minute=59)))
+    scope = Scope(kind="window", since=since, until=since.replace(hour=23, minute=59))
+    a = analyse(src, scope, minute_bursts=True)
     start, end = _window(a, gateway)
+    coarse = _window(analyse(src, scope), gateway)
+    assert all(t.minute % 15 == 0 for t in coarse)  # the timeline's own buckets
     planted = [since.replace(hour=int(t[:2]), minute=int(t[3:])) for t in window]
     # the timeline's buckets are 15 min here: unrefined edges would be up to 15 min off
     assert abs((start - planted[0]).total_seconds()) <= 120
     assert abs((end - planted[1]).total_seconds()) <= 180
     assert start.second == end.second == 0
+
+
+def test_analyze_places_bursts_to_the_minute_on_request(capsys) -> None:
+    import json
+
+    main(["analyze", "--source", "demo", "--format", "json"])
+    coarse = json.loads(capsys.readouterr().out)
+    main(["analyze", "--source", "demo", "--format", "json", "--burst-minutes"])
+    fine = json.loads(capsys.readouterr().out)
+
+    def window(rep: dict) -> dict:
+        f = next(f for f in rep["findings"] if f["id"] == "provider_rejection")
+        return f["data"]["window"]
+
+    assert window(coarse) == {"start": "2026-11-27T14:00:00Z", "end": "2026-11-27T15:15:00Z"}
+    assert window(fine) == {"start": "2026-11-27T14:00:00Z", "end": "2026-11-27T15:10:00Z"}

@@ -167,3 +167,24 @@ def test_a_user_limited_to_one_connection_still_gets_its_analysis(
             for host in ("%", "localhost"):
                 cur.execute(f"DROP USER IF EXISTS '{user}'@'{host}'")
         admin.close()
+
+
+def test_minute_bursts_are_the_same_from_mysql_and_csv(
+    mysql_server, mysql_db, mysql_uri, tmp_path, capsys
+) -> None:
+    fault = {
+        "type": "provider_503_burst",
+        "gateway": "PRV-Orion-Premium",
+        "params": {"rate": 0.6},
+        "window": ("10:13", "11:02"),
+    }
+    rows = rows_for(27, [fault], calls=12000)
+    load_mysql(mysql_server, mysql_db, rows, TABLE)
+    path = write(tmp_path / "burst.csv", rows)
+    window = ("--since", SINCE, "--until", UNTIL, "--burst-minutes")
+    c1, mysql_rep, _ = run_json(capsys, "--source", mysql_uri, *window)
+    c2, csv_rep, _ = run_json(capsys, "--source", str(path), *window)
+    assert c1 == c2 == 0 and comparable(mysql_rep) == comparable(csv_rep)
+    burst = next(f for f in mysql_rep["findings"] if f["id"] == "provider_rejection")
+    start = burst["data"]["window"]["start"]
+    assert start.startswith("2026-11-27T10:1") and not start.endswith(":15:00Z")
