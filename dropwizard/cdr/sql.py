@@ -87,7 +87,9 @@ class Filter:
     """Rows whose flowno is in one of these tables are skipped (dedup of the bare `e_cdr`)."""
 
 
-def _where(cm: ColumnMap, f: Filter, table: str) -> tuple[str, list[Any]]:
+def _where(cm: ColumnMap, f: Filter, table: str, *also: str) -> tuple[str, list[Any]]:
+    """The WHERE clause of `f`, and its parameters; `also` adds conditions after it (their
+    placeholders' values follow the returned parameters)."""
     parts: list[str] = []
     params: list[Any] = []
     stop = cm.expr("stoptime")
@@ -103,6 +105,7 @@ def _where(cm: ColumnMap, f: Filter, table: str) -> tuple[str, list[Any]]:
     for other in f.exclude_tables:
         check_table(other)
         parts.append(f"NOT EXISTS (SELECT 1 FROM {other} d WHERE d.flowno = {table}.flowno)")
+    parts += also
     return (" WHERE " + " AND ".join(parts)) if parts else "", params
 
 
@@ -255,9 +258,7 @@ def burst_minutes(
     check_table(table)
     hold, stop = cm.expr("holdtime"), cm.expr("stoptime")
     endr, dirn = cm.expr("endreason"), cm.expr("enddirection")
-    where, wparams = _where(cm, f, table)
-    cond = f"{cm.expr('callee_gw')} = %s"
-    where = f"{where} AND {cond}" if where else f" WHERE {cond}"
+    where, wparams = _where(cm, f, table, f"{cm.expr('callee_gw')} = %s")
     statuses = ", ".join(str(int(c)) for c in sorted(codes))
     sql = (
         f"SELECT {_div(stop, mysql)} AS minute, "
@@ -277,9 +278,7 @@ def chains(cm: ColumnMap, table: str, f: Filter) -> Stmt | None:
     hold, dirn, gw = cm.expr("holdtime"), cm.expr("enddirection"), cm.expr("callee_gw")
     sw = f"{hold} > 0 AND {dirn} = 2"
     retry = f"{first} <> {flowno}"
-    where, wparams = _where(cm, f, table)
-    cond = f"({retry} OR ({sw}))"
-    where = f"{where} AND {cond}" if where else f" WHERE {cond}"
+    where, wparams = _where(cm, f, table, f"({retry} OR ({sw}))", f"{first} IS NOT NULL")
     inner = (
         f"SELECT {first} AS f, "
         f"SUM(CASE WHEN {retry} THEN 1 ELSE 0 END) AS retries, "
@@ -287,8 +286,7 @@ def chains(cm: ColumnMap, table: str, f: Filter) -> Stmt | None:
         f"MAX(CASE WHEN {sw} THEN {gw} END) AS sw_gw, "
         f"MAX(CASE WHEN {retry} THEN {cm.expr('starttime')} END) AS last_retry, "
         f"COUNT(DISTINCT {gw}) AS gws "
-        f"FROM {table}{where} AND {first} IS NOT NULL "
-        f"GROUP BY {first}"
+        f"FROM {table}{where} GROUP BY {first}"
     )
     midcall = (
         "CASE WHEN x.sw_stop IS NOT NULL AND x.retries > 0 AND x.gws > 1 "
