@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+import time
+from collections.abc import Callable
 
 import pytest
 
@@ -26,3 +29,27 @@ def require_binary(name: str) -> str:
     if not path:
         need(f"{name} is not installed (apt-get install it, or run ./scripts/test as root)")
     return path  # type: ignore[return-value]
+
+
+def cancel_while_running(
+    work: Callable[[], object], cancel: Callable[[], None], after: float = 1.0
+) -> tuple[BaseException | None, float, bool]:
+    """Run `work` in a thread, call `cancel` `after` seconds in, and wait up to 15 s.
+
+    Returns what `work` raised (None if nothing), the seconds it all took, and whether the thread
+    is still alive."""
+    box: dict[str, BaseException] = {}
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:
+            box["exc"] = exc
+
+    t = threading.Thread(target=run)
+    t0 = time.monotonic()
+    t.start()
+    time.sleep(after)
+    cancel()
+    t.join(15)
+    return box.get("exc"), time.monotonic() - t0, t.is_alive()

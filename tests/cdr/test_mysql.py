@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from cdrdays import DAY, duck, load_mysql, rows_for
+from support import cancel_while_running
 
 from dropwizard.cdr import QueryTimeout, open_source
 from dropwizard.cdr.demo import gateway_names
@@ -230,37 +231,20 @@ def test_single_call_lookup(mysql_server, mysql_db, mysql_uri, capsys) -> None:
 
 
 def test_cancel_kills_the_running_query(mysql_server, mysql_db, mysql_uri) -> None:
-    import threading
-    import time
-
     from dropwizard.cdr import QueryCancelled
 
     load_mysql(mysql_server, mysql_db, rows_for(16, calls=200), TABLE)
     src = MysqlSource(mysql_uri, max_seconds=30, prompt=False)
-    box: dict[str, BaseException] = {}
-
-    def slow() -> None:
-        try:
-            src.execute(
-                Stmt(
-                    f"SELECT COUNT(*) FROM {TABLE} a, {TABLE} b, {TABLE} c, {TABLE} d "
-                    "WHERE a.holdtime + b.holdtime + c.holdtime + d.holdtime = -1",
-                    [],
-                    "slow",
-                )
-            )
-        except BaseException as exc:
-            box["exc"] = exc
-
-    t = threading.Thread(target=slow)
-    t0 = time.monotonic()
-    t.start()
-    time.sleep(1.0)
-    src.cancel()
-    t.join(15)
+    slow = Stmt(
+        f"SELECT COUNT(*) FROM {TABLE} a, {TABLE} b, {TABLE} c, {TABLE} d "
+        "WHERE a.holdtime + b.holdtime + c.holdtime + d.holdtime = -1",
+        [],
+        "slow",
+    )
+    exc, took, alive = cancel_while_running(lambda: src.execute(slow), src.cancel)
     try:
-        assert not t.is_alive() and time.monotonic() - t0 < 10
-        assert isinstance(box.get("exc"), QueryCancelled)
+        assert not alive and took < 10
+        assert isinstance(exc, QueryCancelled)
         assert src.execute(Stmt("SELECT 1", []))[0][0] == 1
     finally:
         src.close()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 
 import pymysql
 import pytest
 from cdrdays import DAY, load_mysql, rows_for
+from support import cancel_while_running
 from test_csv import write
 from test_mysql import FAULTS, SINCE, UNTIL, comparable, run_json
 
@@ -105,25 +105,14 @@ def test_a_failing_statement_cancels_the_other_and_is_raised(
 def test_cancel_kills_every_running_statement(mysql_server, mysql_db, mysql_uri) -> None:
     load_mysql(mysql_server, mysql_db, rows_for(25, calls=200), TABLE)
     src = MysqlSource(mysql_uri, max_seconds=30, prompt=False, connections=2)
-    box: dict[str, BaseException] = {}
     mark = f"cancel-{uuid.uuid4().hex}"
     slow = f"{SLOW} AND a.callere164 <> '{mark}'"
-
-    def run() -> None:
-        try:
-            src.execute_many([Stmt(slow, [], "slow a"), Stmt(slow, [], "slow b")])
-        except BaseException as exc:
-            box["exc"] = exc
-
-    t = threading.Thread(target=run)
-    t0 = time.monotonic()
-    t.start()
-    time.sleep(1.0)
-    src.cancel()
-    t.join(15)
+    exc, took, alive = cancel_while_running(
+        lambda: src.execute_many([Stmt(slow, [], "slow a"), Stmt(slow, [], "slow b")]), src.cancel
+    )
     try:
-        assert not t.is_alive() and time.monotonic() - t0 < 10
-        assert isinstance(box.get("exc"), QueryCancelled)
+        assert not alive and took < 10
+        assert isinstance(exc, QueryCancelled)
         conn = pymysql.connect(autocommit=True, **mysql_server)
         with conn.cursor() as cur:
             cur.execute(
