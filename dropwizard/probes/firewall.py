@@ -2,6 +2,11 @@
 
 The evaluation is deliberately simple: new inbound UDP to a port walks the INPUT path; a rule that
 depends on the source address or interface opens the port only for some peers ("partial").
+
+VOS3000 signals and carries media over IPv4, so the verdict comes from the IPv4 path: iptables-save
+and the nft `ip` and `inet` tables (an `inet` rule that matches only IPv6 is skipped). The IPv6
+path (ip6tables-save, nft `ip6` and `inet` tables) is evaluated the same way and reported as
+information: a host that drops all IPv6 is no fault of the switch.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from typing import Any
 
 from dropwizard.evidence import Status
 from dropwizard.probes.base import ProbeContext, Result, skipped_missing, skipped_root
+from dropwizard.probes.host import RunResult
 from dropwizard.probes.vos_config import rtp_range, sip_ports
 
 LIMIT_MODULES = {"limit", "hashlimit", "recent", "connlimit"}
@@ -33,6 +39,8 @@ class Rule:
     limited: bool = False
     target: str = ""
     packets: int | None = None
+    family: str | None = None
+    """`ipv4` or `ipv6` when the rule matches only that family (nft `inet` tables)."""
 
     def port_match(self, port: int) -> bool | None:
         """True/False when the rule decides on the port, None when it does not look at ports."""
@@ -144,10 +152,23 @@ def parse_iptables(text: str) -> dict[str, dict[str, Chain]]:
 
 _NFT_CHAIN = re.compile(r"^\s*chain\s+(\S+)\s*\{")
 _NFT_TABLE = re.compile(r"^\s*table\s+(\S+)\s+(\S+)\s*\{")
+NFT_FAMILIES = {"ipv4": ("ip", "inet"), "ipv6": ("ip6", "inet")}
+"""The nft table families whose input hooks see each IP version's packets."""
+_ONLY_V6 = re.compile(r"\bip6\s+\w+|\bnfproto\s+ipv6\b|\bicmpv6\b|\bipv6-icmp\b")
+_ONLY_V4 = re.compile(
+    r"(?<![\w-])ip\s+(saddr|daddr|protocol|version|dscp|ttl|length)\b"
+    r"|\bnfproto\s+ipv4\b|\bicmp\b"
+)
 
 
-def parse_nft(text: str, skip_tables: set[str] | None = None) -> tuple[dict[str, Chain], list[str]]:
-    """`nft list ruleset` -> chains by `family table chain`, and the names of input-hook chains."""
+def parse_nft(
+    text: str, skip_tables: set[str] | None = None, family: str = "ipv4"
+) -> tuple[dict[str, Chain], list[str]]:
+    """`nft list ruleset` -> chains by `family table chain`, and the names of input-hook chains.
+
+    Only the tables that see `family` packets are read (`ip`/`ip6` and `inet`); in `inet` tables a
+    rule that matches only the other family is left out.
+    """
     chains: dict[str, Chain] = {}
     inputs: list[str] = []
     table = ""
@@ -159,7 +180,9 @@ def parse_nft(text: str, skip_tables: set[str] | None = None) -> tuple[dict[str,
         m = _NFT_TABLE.match(line)
         if m:
             table = f"{m.group(1)} {m.group(2)}"
-            skip = bool(skip_tables and table in skip_tables)
+            skip = bool(skip_tables and table in skip_tables) or (
+                m.group(1) not in NFT_FAMILIES[family]
+            )
             current = None
             continue
         m = _NFT_CHAIN.match(line)
@@ -175,13 +198,19 @@ def parse_nft(text: str, skip_tables: set[str] | None = None) -> tuple[dict[str,
                 pm = re.search(r"policy\s+(\w+)", s)
                 current.policy = (pm.group(1) if pm else "accept").upper()
             continue
-        current.rules.append(_nft_rule(s, table))
+        rule = _nft_rule(s, table)
+        if rule.family in (None, family):
+            current.rules.append(rule)
     return chains, inputs
 
 
 def _nft_rule(s: str, table: str) -> Rule:
     rule = Rule(text=s)
     body = re.sub(r"\bcomment\s+\"[^\"]*\"", "", s)
+    if _ONLY_V6.search(body):
+        rule.family = "ipv6"
+    elif _ONLY_V4.search(body):
+        rule.family = "ipv4"
     m = re.search(r"counter packets (\d+)", body)
     if m:
         rule.packets = int(m.group(1))
@@ -269,56 +298,74 @@ def _points(rules: list[Rule], lo: int, hi: int) -> list[int]:
     return sorted(pts)
 
 
-def probe(pc: ProbeContext) -> Result:
-    """Read iptables-save -c and nft list ruleset; check the SIP ports and the RTP range."""
+Ruleset = tuple[str, dict[str, Chain], list[str]]
+"""(name, chains, entry chains) of one ruleset an inbound packet walks."""
+
+SAVE_TOOLS = {"ipv4": "iptables-save", "ipv6": "ip6tables-save"}
+
+
+def read_rulesets(
+    pc: ProbeContext, family: str, nft: RunResult | None
+) -> tuple[list[Ruleset], list[str], list[str]]:
+    """The rulesets `family` packets walk: (rulesets, raw outputs, failures).
+
+    `nft` is the result of `nft list ruleset` (run once for both families), or None without nft.
+    """
     host = pc.host
-    sips, sip_from = sip_ports(host, pc.config)
-    (rlo, rhi), rtp_from = rtp_range(host, pc.config)
-    have_ipt = host.which("iptables-save") is not None
-    have_nft = host.which("nft") is not None
-    if not have_ipt and not have_nft:
-        return skipped_missing("iptables-save", pc.host, data={"also_missing": "nft"})
-    rulesets: list[tuple[str, dict[str, Chain], list[str]]] = []
+    rulesets: list[Ruleset] = []
     raw: list[str] = []
     failures: list[str] = []
-    ipt_tables: set[str] = set()
-    if have_ipt:
-        res = pc.run(["iptables-save", "-c"])
+    saved: set[str] = set()
+    tool = SAVE_TOOLS[family]
+    nft_family = NFT_FAMILIES[family][0]
+    if host.which(tool) is not None:
+        res = pc.run([tool, "-c"])
         raw.append(res.raw())
         if res.ok:
             tables = parse_iptables(res.stdout)
-            ipt_tables = {f"ip {t}" for t in tables}
+            saved = {f"{nft_family} {t}" for t in tables}
+            prefix = tool.removesuffix("-save")
             for tname, entry in (
                 ("raw", "PREROUTING"),
                 ("mangle", "PREROUTING"),
                 ("filter", "INPUT"),
             ):
                 if entry in tables.get(tname, {}):
-                    rulesets.append((f"iptables {tname}", tables[tname], [entry]))
+                    rulesets.append((f"{prefix} {tname}", tables[tname], [entry]))
         else:
-            failures.append(
-                res.describe() + (f": {res.stderr.strip()[:200]}" if res.stderr else "")
-            )
-    if have_nft:
-        res = pc.run(["nft", "list", "ruleset"])
-        raw.append(res.raw())
-        if res.ok:
-            chains, inputs = parse_nft(res.stdout, skip_tables=ipt_tables)
+            failures.append(_failure(res))
+    if nft is not None:
+        raw.append(nft.raw())
+        if nft.ok:
+            chains, inputs = parse_nft(nft.stdout, skip_tables=saved, family=family)
             if inputs:
-                rulesets.append(("nft", chains, inputs))
+                rulesets.append(("nft" if family == "ipv4" else "nft ipv6", chains, inputs))
         else:
-            failures.append(
-                res.describe() + (f": {res.stderr.strip()[:200]}" if res.stderr else "")
-            )
-    if failures and not rulesets:
-        if not host.is_root():
-            return skipped_root(
-                "iptables-save and nft need root to read the ruleset", raw="\n".join(raw)
-            )
-        return Result(
-            Status.ERROR, "could not read the ruleset: " + "; ".join(failures), raw="\n".join(raw)
-        )
-    voip: list[tuple[int, int]] = [(p, p) for p in sips] + [(rlo, rhi)]
+            failures.append(_failure(nft))
+    return rulesets, raw, failures
+
+
+def _failure(res: RunResult) -> str:
+    return res.describe() + (f": {res.stderr.strip()[:200]}" if res.stderr else "")
+
+
+@dataclass
+class Assessment:
+    """What one IP version's rulesets do to the SIP ports and the RTP range."""
+
+    sip_state: dict[int, str]
+    rtp_closed: list[int]
+    limited: list[str]
+    drops: list[Rule]
+
+    @property
+    def dropped_packets(self) -> int:
+        return sum(r.packets or 0 for r in self.drops)
+
+
+def assess(rulesets: list[Ruleset], sips: list[int], rlo: int, rhi: int) -> Assessment:
+    """Walk every ruleset for each SIP port and the edges of the RTP range."""
+    voip: PortSpec = [(p, p) for p in sips] + [(rlo, rhi)]
 
     def state(port: int) -> str:
         worst_state = "open"
@@ -331,62 +378,105 @@ def probe(pc: ProbeContext) -> Result:
                     worst_state = "partial"
         return worst_state
 
-    sip_state = {p: state(p) for p in sips}
     all_rules = [r for _n, chains, _e in rulesets for c in chains.values() for r in c.rules]
     rtp_points = {p: state(p) for p in _points(all_rules, rlo, rhi)}
-    rtp_closed = [p for p, s in rtp_points.items() if s == "closed"]
-    limited = [
-        r.text for r in all_rules if r.limited and r.udp() and (r.touches(voip) or r.ports is None)
-    ]
-    drops = [
-        r
-        for r in all_rules
-        if r.target.upper() in ("DROP", "REJECT") and r.udp() and r.touches(voip)
-    ]
-    dropped_packets = sum(r.packets or 0 for r in drops)
+    return Assessment(
+        sip_state={p: state(p) for p in sips},
+        rtp_closed=[p for p, st in rtp_points.items() if st == "closed"],
+        limited=[
+            r.text
+            for r in all_rules
+            if r.limited and r.udp() and (r.touches(voip) or r.ports is None)
+        ],
+        drops=[
+            r
+            for r in all_rules
+            if r.target.upper() in ("DROP", "REJECT") and r.udp() and r.touches(voip)
+        ],
+    )
+
+
+def _ipv6_note(a: Assessment, rlo: int, rhi: int) -> str:
+    closed = [str(p) for p, st in a.sip_state.items() if st == "closed"]
+    if not closed and not a.rtp_closed:
+        return "IPv6 open to SIP and RTP"
+    what = [f"SIP {', '.join(closed)}"] if closed else []
+    if a.rtp_closed:
+        what.append(f"RTP {rlo}-{rhi} in part")
+    return f"IPv6 blocks {' and '.join(what)} (information only: VOS3000 uses IPv4)"
+
+
+def probe(pc: ProbeContext) -> Result:
+    """Read iptables-save -c, ip6tables-save -c and nft list ruleset; check SIP and RTP ports."""
+    host = pc.host
+    sips, sip_from = sip_ports(host, pc.config)
+    (rlo, rhi), rtp_from = rtp_range(host, pc.config)
+    if host.which("iptables-save") is None and host.which("nft") is None:
+        return skipped_missing("iptables-save", pc.host, data={"also_missing": "nft"})
+    nft = pc.run(["nft", "list", "ruleset"]) if host.which("nft") is not None else None
+    rulesets, raw, failures = read_rulesets(pc, "ipv4", nft)
+    if failures and not rulesets:
+        if not host.is_root():
+            return skipped_root(
+                "iptables-save and nft need root to read the ruleset", raw="\n".join(raw)
+            )
+        return Result(
+            Status.ERROR, "could not read the ruleset: " + "; ".join(failures), raw="\n".join(raw)
+        )
+    rulesets6, raw6, failures6 = read_rulesets(pc, "ipv6", nft)
+    raw += [r for r in raw6 if r not in raw]
+    a = assess(rulesets, sips, rlo, rhi)
     facts: dict[str, Any] = {
-        "sip_open": all(s != "closed" for s in sip_state.values()),
-        "rtp_open": not rtp_closed,
-        "rate_limited": bool(limited),
-        "drops_on_voip": bool(drops),
+        "sip_open": all(st != "closed" for st in a.sip_state.values()),
+        "rtp_open": not a.rtp_closed,
+        "rate_limited": bool(a.limited),
+        "drops_on_voip": bool(a.drops),
     }
     data: dict[str, Any] = {
         "rulesets": [n for n, _c, _e in rulesets],
-        "sip_ports": {str(p): s for p, s in sip_state.items()},
+        "sip_ports": {str(p): st for p, st in a.sip_state.items()},
         "sip_ports_from": sip_from,
         "rtp_range": [rlo, rhi],
         "rtp_range_from": rtp_from,
-        "rtp_closed_ports": rtp_closed[:20],
-        "rate_limit_rules": limited,
-        "drop_rules": [r.text for r in drops],
-        "dropped_packets": dropped_packets,
-        "unreadable": failures,
+        "rtp_closed_ports": a.rtp_closed[:20],
+        "rate_limit_rules": a.limited,
+        "drop_rules": [r.text for r in a.drops],
+        "dropped_packets": a.dropped_packets,
+        "unreadable": failures + [f for f in failures6 if f not in failures],
     }
-    advice: list[str] = []
-    status = Status.OK
     parts: list[str] = []
     if not rulesets:
         parts.append("no firewall rules loaded: SIP and RTP are not filtered here")
     else:
-        parts.append("SIP " + ", ".join(f"{p} {s}" for p, s in sip_state.items()))
-        parts.append(f"RTP {rlo}-{rhi} {'open' if not rtp_closed else 'blocked in part'}")
+        parts.append("SIP " + ", ".join(f"{p} {st}" for p, st in a.sip_state.items()))
+        parts.append(f"RTP {rlo}-{rhi} {'open' if not a.rtp_closed else 'blocked in part'}")
+    if rulesets6:
+        a6 = assess(rulesets6, sips, rlo, rhi)
+        data["ipv6"] = {
+            "rulesets": [n for n, _c, _e in rulesets6],
+            "sip_ports": {str(p): st for p, st in a6.sip_state.items()},
+            "rtp_closed_ports": a6.rtp_closed[:20],
+        }
+        parts.append(_ipv6_note(a6, rlo, rhi))
+    advice: list[str] = []
+    status = Status.OK
     if not facts["sip_open"]:
         status = Status.FAIL
         advice += [
             f"iptables -I INPUT -p udp --dport {p} -j ACCEPT"
-            for p, s in sip_state.items()
-            if s == "closed"
+            for p, st in a.sip_state.items()
+            if st == "closed"
         ]
-    if rtp_closed:
+    if a.rtp_closed:
         status = Status.FAIL
         advice.append(f"iptables -I INPUT -p udp --dport {rlo}:{rhi} -j ACCEPT")
-    if limited:
+    if a.limited:
         status = Status.FAIL if status is Status.FAIL else Status.WARN
-        parts.append(f"{len(limited)} rate-limit rule(s) on VoIP traffic")
+        parts.append(f"{len(a.limited)} rate-limit rule(s) on VoIP traffic")
         advice.append("Rate limits on SIP/RTP drop packets under load: raise or remove them.")
-    if drops:
+    if a.drops:
         status = Status.FAIL if status is Status.FAIL else Status.WARN
-        parts.append(f"{len(drops)} drop rule(s) on VoIP ports ({dropped_packets} packets)")
+        parts.append(f"{len(a.drops)} drop rule(s) on VoIP ports ({a.dropped_packets} packets)")
     if advice:
         advice.append(
             "Persist with: iptables-save > /etc/sysconfig/iptables (CentOS) or netfilter-persistent save (Debian)"

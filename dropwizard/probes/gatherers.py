@@ -50,7 +50,9 @@ PROBES: dict[str, ProbeSpec] = {
         ProbeSpec(
             "sip_alg", sip_alg.probe, "/proc/modules, /sys/module, iptables-save, nft list ruleset"
         ),
-        ProbeSpec("firewall", firewall.probe, "iptables-save -c, nft list ruleset"),
+        ProbeSpec(
+            "firewall", firewall.probe, "iptables-save -c, ip6tables-save -c, nft list ruleset"
+        ),
         ProbeSpec("services", services.probe, "systemctl show / init scripts / /proc"),
         ProbeSpec("database", database.probe, "SELECT 1, SHOW TABLE STATUS, SHOW FULL PROCESSLIST"),
         ProbeSpec(

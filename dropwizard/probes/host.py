@@ -33,6 +33,7 @@ SBIN_DIRS = ("/usr/local/sbin", "/usr/sbin", "/sbin")
 PACKAGES: dict[str, tuple[str, str]] = {
     "tcpdump": ("tcpdump", "tcpdump"),
     "iptables-save": ("iptables", "iptables"),
+    "ip6tables-save": ("iptables", "iptables"),
     "nft": ("nftables", "nftables"),
     "ss": ("iproute2", "iproute"),
     "ip": ("iproute2", "iproute"),

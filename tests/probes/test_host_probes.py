@@ -114,6 +114,63 @@ def test_nft_policy_and_sets() -> None:
     assert port_state(chains, inputs[0], 10011) == "closed"
 
 
+def test_nft_families_see_their_own_tables_and_rules() -> None:
+    text = """table ip6 filter {
+\tchain input {
+\t\ttype filter hook input priority 0; policy drop;
+\t}
+}
+table inet guard {
+\tchain input {
+\t\ttype filter hook input priority 10; policy accept;
+\t\tmeta nfproto ipv6 udp dport 5060 drop
+\t\tip saddr 10.0.0.0/8 udp dport 10000-10010 accept
+\t\tudp dport 10000-10010 drop
+\t}
+}
+table bridge br {
+\tchain input {
+\t\ttype filter hook input priority 0; policy drop;
+\t}
+}
+"""
+    chains4, inputs4 = parse_nft(text)
+    assert inputs4 == ["inet guard input"]
+    assert port_state(chains4, inputs4[0], 5060) == "open"
+    assert port_state(chains4, inputs4[0], 10005) == "partial"
+    chains6, inputs6 = parse_nft(text, family="ipv6")
+    assert inputs6 == ["ip6 filter input", "inet guard input"]
+    assert port_state(chains6, "inet guard input", 5060) == "closed"
+    assert port_state(chains6, "inet guard input", 10005) == "closed"
+    assert port_state(chains6, "ip6 filter input", 30000) == "closed"
+
+
+def test_firewall_judges_ipv4_and_reports_ipv6_apart() -> None:
+    ev = probe("firewall", fixture_host("recorded_dualstack"))
+    assert ev.facts == {
+        "sip_open": True,
+        "rtp_open": True,
+        "rate_limited": False,
+        "drops_on_voip": True,
+    }
+    assert ev.status.value == "warn"
+    assert ev.data["rulesets"] == ["iptables filter", "nft"]
+    assert ev.data["drop_rules"] == [
+        "ip saddr 203.0.113.0/24 udp dport 5060 counter packets 3 bytes 240 drop"
+    ]
+    assert ev.data["dropped_packets"] == 3
+    assert ev.data["ipv6"] == {
+        "rulesets": ["ip6tables filter", "nft ipv6"],
+        "sip_ports": {"5060": "closed", "6060": "closed"},
+        "rtp_closed_ports": [10000, 60000],
+    }
+    assert "IPv6 blocks SIP 5060, 6060 and RTP 10000-60000 in part" in ev.summary
+    assert ev.data["sip_ports"] == {"5060": "open", "6060": "open"}
+    assert not any("ip6tables" in a for a in ev.advice)
+    ev = probe("firewall", fixture_host("recorded_iptables"))
+    assert "ipv6" not in ev.data and "IPv6" not in ev.summary
+
+
 def test_firewall_on_this_machine_agrees_with_iptables_save() -> None:
     ev = probe("firewall")
     search = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
