@@ -28,13 +28,15 @@ from dropwizard.diagnosis.histogram import (
     find_spikes,
 )
 
-ACK_RANGE = (30, 34)
+ACK_RANGE = (31, 34)
+"""Drops this long after answer are a 200 OK never ACKed (64*T1 = 32 s, RFC 3261 §13.3.1.4);
+30 s is the RTP timeout of calls whose media never flowed (VOS3000's default)."""
 REJECT_CLASSES: dict[str, frozenset[int]] = {
-    "503": frozenset({503, 500, 502, 504, -80}),
+    "503": frozenset({503, 500, 502, -80}),
     "487": frozenset({487}),
     "486": frozenset({486, 600}),
     "480": frozenset({480}),
-    "408": frozenset({408}),
+    "408": frozenset({408, 504}),
 }
 """Rejection classes tracked per provider gateway (SIP statuses; -80 is VOS 'unreachable')."""
 CLASS_CAUSES = {
@@ -42,23 +44,57 @@ CLASS_CAUSES = {
     "487": "487",
     "486": "486/17",
     "480": "480/18",
-    "408": "408/102",
+    "408": "408/504/102",
 }
+
+
+VOS_DEFAULT_SE = 1800
+"""VOS3000's default Session-Expires (the guide: calls that drop at 30 minutes)."""
+IDLE_TIMEOUTS_S = (120, 180, 300)
+"""UDP idle timeouts a fixed cut can match when no session timer explains it: conntrack's stream
+timeout (120 s since Linux 5.0, 180 s before) and NAT bindings (RFC 4787 asks for 5 minutes)."""
+
+
+def _readings(timer_s: int) -> list[tuple[int, str]]:
+    """Every Session-Expires a drop at `timer_s` after answer can come from, and by which rule.
+
+    RFC 4028 §10: BYE at SE - min(32, SE/3) after the last refresh; a refresh at SE/2 answered
+    408/481 ends the call at once, or about 32 s later when it times out; draft -11 used a 10 s
+    margin; some implementations end the call at SE itself."""
+    rfc = timer_s + 32 if timer_s >= 64 else round(timer_s * 1.5)
+    return [
+        (rfc, "rfc4028"),
+        (2 * (timer_s - 32), "refresh_failed"),
+        (timer_s + 10, "draft11"),
+        (2 * timer_s, "refresh_rejected"),
+        (timer_s, "no_margin"),
+    ]
+
+
+def _round_se(se: int) -> bool:
+    return se >= 90 and se % 30 == 0
 
 
 def session_expires_for(timer_s: int) -> tuple[int, str]:
     """The Session-Expires a drop at `timer_s` after answer implies, and by which rule.
 
-    RFC 4028 §10: BYE at SE - min(32, SE/3) after the last refresh; a refresh answered 408/481 at
-    SE/2 drops about 32 s later; draft -11 used a 10 s margin. The first rule giving a round SE
-    (a multiple of 30 s) wins; otherwise the RFC rule.
-    """
-    rfc = timer_s + 32 if timer_s >= 64 else round(timer_s * 1.5)
-    options = [(rfc, "rfc4028"), (2 * (timer_s - 32), "refresh_failed"), (timer_s + 10, "draft11")]
-    for se, rule in options:
-        if se >= 90 and se % 30 == 0:
+    The RFC rule wins when it gives a round SE (a multiple of 30 s); then any rule giving VOS3000's
+    default 1800 s; then the first other rule giving a round SE; otherwise the RFC rule."""
+    readings = _readings(timer_s)
+    if _round_se(readings[0][0]):
+        return readings[0]
+    for se, rule in readings:
+        if se == VOS_DEFAULT_SE:
             return se, rule
-    return rfc, "rfc4028"
+    return next(((se, r) for se, r in readings if _round_se(se)), readings[0])
+
+
+def idle_timeout_for(timer_s: int) -> int | None:
+    """The UDP idle timeout (IDLE_TIMEOUTS_S) a fixed cut at `timer_s` matches within 1 s, when no
+    RFC 4028 reading (the §10 margin, a failed refresh, the draft margin) gives a round SE."""
+    if any(_round_se(se) for se, _ in _readings(timer_s)[:3]):
+        return None
+    return next((t for t in IDLE_TIMEOUTS_S if abs(timer_s - t) <= 1), None)
 
 
 def _severity(excess: int, share: float, floor: int = 8) -> Severity:
@@ -87,17 +123,18 @@ class Candidate:
 
 
 MIN_SESSION_TIMER_S = 60
-"""The earliest a session timer can end a call: RFC 4028 Min-SE is at least 90 s, and a BYE comes
-at SE - min(32, SE/3) = 60 s for SE 90 s. A narrow pile of drops before that (outside the ACK
-window) is media that never flowed, cut at an RTP timeout."""
+"""The earliest the RFC 4028 §10 teardown ends an unrefreshed call: Session-Expires is at least
+90 s, and the BYE comes at SE - min(32, SE/3) = 60 s for SE 90 s. (A refresh rejected at SE/2 could
+end one at 45 s, but a narrow pile of drops before 60 s, outside the ACK window, is far more often
+media that never flowed, cut at an RTP timeout.)"""
 EDGE_S = 3
 """How far (s) a spike may sit from a band's onset and still be that band's leading edge."""
 LEAD_AFTER_S = 10
 """How far after the onset find_band places a spike may be that band's leading edge: the onset is
 refined at a 10 s scale and a stray drop just before the pile can open the band."""
-CUT_KINDS = frozenset({"ack_timeout", "session_timer", "max_call_duration"})
+CUT_KINDS = frozenset({"ack_timeout", "session_timer", "max_call_duration", "idle_timeout"})
 """Spike kinds that cut calls at one duration and start no band."""
-FIXED_KINDS = frozenset({"session_timer", "max_call_duration"})
+FIXED_KINDS = frozenset({"session_timer", "max_call_duration", "idle_timeout"})
 """Of those, the kinds a band's leading edge can imitate on another gateway's histogram."""
 
 
@@ -119,21 +156,23 @@ def _has_tail(h: Hist, at: int, calls: int) -> bool:
 
 def _classify_spike(h: Hist, s: Spike, h102: Hist) -> tuple[str, int]:
     """(kind, value) of a spike: band (a band's edge), ack_timeout, rtp_timeout (media that
-    never flowed, too early for a session timer), max_call_duration or session_timer.
+    never flowed, too early for a session timer), max_call_duration, idle_timeout (a UDP idle
+    timeout that no Session-Expires explains) or session_timer.
 
     `h` should hold no other spike, so that a neighbour is not read as this one's tail."""
     if _has_tail(h, s.at, s.calls):
         return "band", s.at
     if ACK_RANGE[0] <= s.at <= ACK_RANGE[1]:
         return "ack_timeout", s.at
-    if BAND_MIN_ONSET <= s.at < MIN_SESSION_TIMER_S:
+    if s.at < MIN_SESSION_TIMER_S:
         return "rtp_timeout", s.at
     round_at = next((d for d in (s.at, s.at - 1, s.at + 1) if d >= 300 and d % 60 == 0), None)
     c102 = h102.sum(s.at - 1, s.at + 2)
     if round_at is not None and c102 * 2 < s.calls:
         return "max_call_duration", round_at
     if c102 * 2 >= s.calls or round_at is None:
-        return "session_timer", s.at
+        idle = idle_timeout_for(s.at)
+        return ("idle_timeout", idle) if idle is not None else ("session_timer", s.at)
     return "max_call_duration", round_at
 
 
@@ -341,7 +380,7 @@ def _pick(
             best is not None
             and scoped is not None
             and best.gateway != scoped[1]
-            and (FINDING_IDS.get(best.kind, best.kind), best.gateway) not in owned
+            and (finding_id(best.kind, best.side), best.gateway) not in owned
         ):
             side, name, answered = scoped
             src = (
@@ -360,8 +399,10 @@ def _pick(
                 src.detail,
             )
         if best is not None:
-            if best.kind in ("nat_keepalive_loss", "firewall_udp_timeout"):
-                best.kind = _band_kind(best.detail, best.side)  # type: ignore[arg-type]
+            if best.kind in ("nat_keepalive_loss", "firewall_udp_timeout") and isinstance(
+                best.detail, Band
+            ):
+                best.kind = _band_kind(best.detail, best.side)
             picked.append(best)
         elif overall is not None:
             picked.append(overall)
@@ -405,9 +446,8 @@ def _duration_finding(c: Candidate, s: Summary, fixes: Any) -> Finding:
         data.update({"band_start_s": b.start, "band_end_s": b.end, "band_calls": b.calls})
     if proxied_share is not None:
         data["proxied_share"] = round(proxied_share, 3)
-    fid = c.kind
+    fid = finding_id(c.kind, c.side)
     if c.kind == "session_timer":
-        fid = "session_timer_expiry"
         se, rule = session_expires_for(c.value)
         data.update({"timer_s": c.value, "implied_session_expires": se, "rule": rule})
         if rule == "rfc4028":
@@ -418,7 +458,17 @@ def _duration_finding(c: Candidate, s: Summary, fixes: Any) -> Finding:
         elif rule == "refresh_failed":
             ev.append(
                 f"{c.value} s is SE/2 + 32 s for Session-Expires {se} s: the refresh sent at half "
-                "the interval failed (408/481 or no answer) and the session ended about 32 s later."
+                "the interval got no answer and the session ended when its transaction timed out."
+            )
+        elif rule == "refresh_rejected":
+            ev.append(
+                f"{c.value} s is SE/2 for Session-Expires {se} s: the refresh sent at half the "
+                "interval was answered 408 or 481 and the call ended at once (RFC 4028 §10)."
+            )
+        elif rule == "no_margin":
+            ev.append(
+                f"{c.value} s is Session-Expires {se} s itself: the session expired unrefreshed "
+                "and the switch ended it at expiry, with no margin (the guide's 30-minute drop)."
             )
         else:
             ev.append(f"{c.value} s is Session-Expires {se} s minus 10 s (the draft -11 margin).")
@@ -448,9 +498,9 @@ def _duration_finding(c: Candidate, s: Summary, fixes: Any) -> Finding:
             )
         elif isinstance(c.detail, Spike):
             ev.append(
-                f"The drops stack at {start} s after answer, too early for a session timer "
-                f"(RFC 4028 Min-SE 90 s ends a call 60 s in at the earliest): calls whose media "
-                f"never flowed, cut at an RTP timeout of about {start} s."
+                f"The drops stack at {start} s after answer, before the 60 s at which the "
+                f"smallest Session-Expires (90 s, RFC 4028) ends an unrefreshed call: calls whose "
+                f"media never flowed, cut at an RTP timeout of about {start} s."
             )
         else:
             ev.append(
@@ -458,11 +508,23 @@ def _duration_finding(c: Candidate, s: Summary, fixes: Any) -> Finding:
                 "(drops right at it when media never flowed, later when it stopped mid-call)."
             )
         title = f"RTP timeout: drops from {start} s after answer"
+    elif c.kind == "idle_timeout":
+        data.update({"idle_timeout_s": c.value, "timer_s": c.detail.at})
+        device = "a NAT binding" if fid == "nat_keepalive_loss" else "a firewall or conntrack entry"
+        ev.append(
+            f"{c.detail.at} s matches a UDP idle timeout ({c.value} s: conntrack's stream timeout "
+            "is 120 s since Linux 5.0 and 180 s before, NAT bindings often 120-300 s), and no "
+            f"RFC 4028 Session-Expires gives it: {device} forgot the call's flow after "
+            f"{c.value} s of silence."
+        )
+        what = "NAT binding" if fid == "nat_keepalive_loss" else "Firewall UDP"
+        title = f"{what} idle timeout: calls end {c.detail.at} s after answer"
     elif c.kind == "firewall_udp_timeout":
         data["idle_timeout_s"] = c.value
         ev.append(
-            f"Drops start {c.value} s after answer: in-dialog signalling idle longer than a "
-            "firewall or conntrack UDP timeout (30 s / 120 s / 180 s defaults) loses its path."
+            f"Drops start {c.value} s after answer: media idle (hold, silence suppression, one "
+            "side muted) longer than a firewall or conntrack UDP timeout closes its pinhole; the "
+            "media that follows is dropped and the call ends at the RTP timeout."
         )
         title = f"Firewall UDP timeout: drops from {c.value} s after answer"
     else:
@@ -778,8 +840,14 @@ def normal_finding(s: Summary, fixes: Any) -> Finding | None:
     )
 
 
-FINDING_IDS = {"session_timer": "session_timer_expiry"}
-"""Candidate kinds whose finding id differs from the kind."""
+def finding_id(kind: str, side: str) -> str:
+    """The finding id of a candidate kind: a UDP idle timeout is a NAT binding on the customer
+    side and a firewall's on the provider side (or across all gateways)."""
+    if kind == "session_timer":
+        return "session_timer_expiry"
+    if kind == "idle_timeout":
+        return "nat_keepalive_loss" if side == "caller" else "firewall_udp_timeout"
+    return kind
 
 
 def detect(

@@ -8,8 +8,8 @@ import pytest
 from cdrdays import duck, renamed, rows_for
 
 from dropwizard.cdr import analytics
-from dropwizard.cdr.demo import gateway_names
-from dropwizard.diagnosis.detectors import detect, session_expires_for
+from dropwizard.cdr.demo import GENERATED, gateway_names
+from dropwizard.diagnosis.detectors import detect, idle_timeout_for, session_expires_for
 from dropwizard.diagnosis.finding import Finding
 
 CUST, PROV = gateway_names()
@@ -59,6 +59,77 @@ def test_session_expires_arithmetic() -> None:
     assert session_expires_for(1768) == (1800, "rfc4028")
     assert session_expires_for(60) == (90, "rfc4028")
     assert session_expires_for(932) == (1800, "refresh_failed")
+    assert session_expires_for(900) == (1800, "refresh_rejected")
+    assert session_expires_for(1800) == (1800, "no_margin")
+    assert session_expires_for(1190) == (1200, "draft11")
+    assert session_expires_for(1183) == (1215, "rfc4028")
+
+
+def test_idle_timeouts_only_where_no_session_expires_fits() -> None:
+    assert [idle_timeout_for(t) for t in (119, 120, 121, 180, 301)] == [120, 120, 120, 180, 300]
+    assert [idle_timeout_for(t) for t in (60, 88, 148, 268, 1768, 150)] == [None] * 6
+
+
+def timer_finding(seed: int, gw: str, timer_s: int, prefix: str) -> tuple[Finding, list[Finding]]:
+    fs, names = findings(
+        seed, [{"type": "session_timer", "gateway": gw, "params": {"timer_s": timer_s}}], prefix
+    )
+    hits = [f for f in serious(fs) if f.gateway == names[gw]]
+    assert hits, [f.title for f in fs]
+    return hits[0], fs
+
+
+@pytest.mark.parametrize(
+    ("seed", "gw", "timer_s", "fid"),
+    [
+        (61, PROV[1], 120, "firewall_udp_timeout"),
+        (62, PROV[3], 180, "firewall_udp_timeout"),
+        (63, CUST[2], 180, "nat_keepalive_loss"),
+        (64, CUST[0], 120, "nat_keepalive_loss"),
+    ],
+)
+def test_cut_at_an_idle_timeout_is_no_session_timer(
+    seed: int, gw: str, timer_s: int, fid: str
+) -> None:
+    f, fs = timer_finding(seed, gw, timer_s, f"i{seed}")
+    assert f.id == fid and abs(f.data["spike_s"] - timer_s) <= 1
+    assert f.data["idle_timeout_s"] == timer_s
+    assert not [x for x in serious(fs) if x.id == "session_timer_expiry"]
+    assert any("no RFC 4028 Session-Expires" in e for e in f.evidence)
+
+
+@pytest.mark.parametrize(("seed", "timer_s"), [(65, 10), (66, 30)])
+def test_early_cuts_are_media_that_never_flowed(seed: int, timer_s: int) -> None:
+    f, fs = timer_finding(seed, PROV[2], timer_s, f"e{seed}")
+    assert f.id == "rtp_timeout", f.title
+    assert not [x for x in serious(fs) if x.id in ("session_timer_expiry", "ack_timeout")]
+
+
+def test_cut_at_half_of_vos_default_reads_as_rejected_refresh() -> None:
+    f, _ = timer_finding(67, PROV[0], 900, "h")
+    assert f.id == "session_timer_expiry"
+    assert (f.data["implied_session_expires"], f.data["rule"]) == (1800, "refresh_rejected")
+    assert any("answered 408 or 481" in e for e in f.evidence)
+
+
+def test_provider_504_counts_as_a_timeout_not_as_503() -> None:
+    names = renamed("t")
+    fault = {
+        "type": "provider_503_burst",
+        "gateway": PROV[1],
+        "params": {"rate": 0.5},
+        "window": ("13:00", "14:30"),
+    }
+    rows = rows_for(68, [fault], rename=names)
+    status = GENERATED.index("endreason")
+    rows = [(*r[:status], 504, *r[status + 1 :]) if r[status] == 503 else r for r in rows]
+    prof = analytics.collect(duck(rows), None, None)
+    fs = [
+        f for f in serious(detect(prof, analytics.summarise(prof))) if f.gateway == names[PROV[1]]
+    ]
+    f = next(f for f in fs if f.id == "provider_rejection")
+    assert f.data["status"] == "408"
+    assert not [x for x in fs if x.id == "provider_rejection" and x.data["status"] == "503"]
 
 
 def test_ack_timeout_on_customer_gateway() -> None:

@@ -81,6 +81,17 @@ def test_session_timer_facts_and_gateway_scope() -> None:
     assert ev["cdr.causes"].facts["calls"] < len(rows)
 
 
+def test_idle_timeout_cut_takes_the_idle_expiry_branch() -> None:
+    rows = rows_for(
+        72, [{"type": "session_timer", "gateway": "PRV-Bharti-CLI", "params": {"timer_s": 180}}]
+    )
+    ev = gather(duck(rows), Scope(kind="gateway", gateway="PRV-Bharti-CLI"))
+    d = ev["cdr.durations"].facts
+    assert d["pattern"] == "spike" and d["spike_kind"] == "other"
+    assert d["spike_s"] == 180 and "implied_session_expires" not in d
+    assert ev["cdr.findings"].facts["top_id"] == "firewall_udp_timeout"
+
+
 def test_call_scope(demo) -> None:
     rows = rows_for(7, [])
     ix = {c: i for i, c in enumerate(GENERATED)}
