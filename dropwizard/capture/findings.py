@@ -13,7 +13,8 @@ from dropwizard.diagnosis.finding import Finding, Severity, rank_findings
 
 REJECT_STATUSES = (503, 486, 480, 408, 487)
 ACK_WINDOW = (28.0, 40.0)
-"""A BYE this long after an un-ACKed 200 OK is the Timer H (64*T1 = 32 s) drop."""
+"""A BYE this long after an un-ACKed 200 OK is the 64*T1 = 32 s drop: the UAS core gives up
+retransmitting the 200 (RFC 3261 §13.3.1.4; Timer H is the same 64*T1 for non-2xx answers)."""
 EVIDENCE_CAP = 10
 
 
@@ -247,7 +248,7 @@ def _ack_timeout(
         return None
     return Finding(
         id="ack_timeout",
-        title="The 200 OK was never ACKed (Timer H: the call ends about 32 s after answer)",
+        title="The 200 OK was never ACKed (64*T1: the call ends about 32 s after answer)",
         severity=Severity.HIGH if classic else Severity.MEDIUM,
         confidence=0.9 if classic else 0.6,
         side="callee",

@@ -38,7 +38,8 @@ FALLBACK: dict[str, list[str]] = {
         "CHECK: Read /proc/sys/net/netfilter/nf_conntrack_udp_timeout_stream on the host",
     ],
     "nat_keepalive_loss": [
-        "FIX: Enable NAT keepalive (OPTIONS or CRLF every 15-30 s) towards endpoints behind NAT",
+        "FIX: Keep NAT bindings of endpoints behind NAT alive every 15-30 s: SIP OPTIONS pings "
+        "(common, non-standard), or RFC 5626 keepalives (STUN over UDP, CRLF over TCP/TLS)",
         "FIX: Enable media proxy for the NATed gateway",
     ],
     "normal_clearing": ["CHECK: No action needed: the calls ended normally"],

@@ -33,11 +33,13 @@ FIX_LINES = [
     "echo 3600 > /proc/sys/net/netfilter/nf_conntrack_udp_timeout_stream",
     "echo 300 > /proc/sys/net/netfilter/nf_conntrack_udp_timeout",
 ]
+SYSCTL_CONF = "/etc/sysctl.conf"
 PERSIST_LINES = [
     'echo "net.netfilter.nf_conntrack_udp_timeout_stream = 3600" >> /etc/sysctl.conf',
     'echo "net.netfilter.nf_conntrack_udp_timeout = 300" >> /etc/sysctl.conf',
     "sysctl -p",
 ]
+"""The guide's persistence lines, right when neither key is persisted anywhere yet."""
 _ASSIGN = re.compile(r"^\s*-?\s*([A-Za-z0-9_./-]+)\s*=\s*(.*?)\s*$")
 
 
@@ -87,6 +89,45 @@ def persisted_settings(host: Host) -> tuple[dict[str, tuple[str, str]], list[str
         for k, v in parse_sysctl(text).items():
             settings[k] = (v, path)
     return settings, read
+
+
+def load_command(files: list[str]) -> str:
+    """The command that applies these sysctl files now.
+
+    `sysctl -p` without a file reads /etc/sysctl.conf only; a file in a sysctl.d directory needs
+    `sysctl --system`, which loads every directory and then /etc/sysctl.conf, as at boot (sysctl(8)).
+    """
+    return "sysctl --system" if any(f != SYSCTL_CONF for f in files) else "sysctl -p"
+
+
+def persist_lines(settings: dict[str, tuple[str, str]]) -> tuple[list[str], list[str]]:
+    """Lines that persist the guide's values where this host keeps them; and the files they touch.
+
+    A key no file sets is appended to /etc/sysctl.conf (the guide's line). A key a file sets below
+    the guide is changed in that file, or, for a file outside /etc, in a same-named copy under
+    /etc/sysctl.d, which hides it. The command that loads the files is not included.
+    """
+    lines: list[str] = []
+    files: list[str] = []
+    for key, target in ((STREAM_KEY, GUIDE_STREAM), (UDP_KEY, GUIDE_UDP)):
+        value, path = settings.get(key, (None, ""))
+        held = _as_int(value)
+        if held is not None and held >= target:
+            continue
+        if not path:
+            lines.append(f'echo "{key} = {target}" >> {SYSCTL_CONF}')
+            files.append(SYSCTL_CONF)
+        elif path.startswith("/etc/"):
+            lines.append(f"Set {key} = {target} in {path} (it holds {value} now)")
+            files.append(path)
+        else:
+            copy = "/etc/sysctl.d/" + path.rsplit("/", 1)[-1]
+            lines.append(
+                f"Copy {path} to {copy} (the copy hides it) and set {key} = {target} there "
+                f"(it holds {value} now)"
+            )
+            files.append(copy)
+    return lines, files
 
 
 def _loaded(host: Host) -> bool:
@@ -185,10 +226,18 @@ def probe(pc: ProbeContext) -> Result:
         f" (kernel {release} default {default_stream} s)" if default_stream is not None else ""
     )
     summary = f"UDP timeouts {udp} s / stream {stream} s{default_note}"
+    differ = [
+        settings[key][1]
+        for key, held, running in ((STREAM_KEY, p_stream, stream), (UDP_KEY, p_udp, udp))
+        if held is not None and held != running
+    ]
+    persist, edited = persist_lines(settings)
     if not meets:
         status = Status.FAIL
         summary += f"; below the guide's {GUIDE_UDP} / {GUIDE_STREAM} s"
-        advice += FIX_LINES + PERSIST_LINES
+        advice += FIX_LINES + persist
+        if edited:
+            advice.append(load_command(edited + differ))
         advice.append(
             "Signalling idles out first: in-dialog SIP may be silent for Session-Expires/2 "
             "(900 s for 1800) while RTP refreshes its entry every 20 ms."
@@ -196,15 +245,16 @@ def probe(pc: ProbeContext) -> Result:
     elif not facts["persisted"]:
         status = Status.WARN
         summary += "; not persisted, lost at the next reboot"
-        advice += PERSIST_LINES
+        advice += [*persist, load_command(edited + differ)]
     else:
         summary += "; persisted"
-    if (p_stream is not None and p_stream != stream) or (p_udp is not None and p_udp != udp):
+    if differ:
         if status is Status.OK:
             status = Status.WARN
-        summary += " (persisted values differ from running ones: run sysctl -p)"
-        if "sysctl -p" not in advice:
-            advice.append("sysctl -p")
+        command = load_command(edited + differ)
+        summary += f" (persisted values differ from running ones: run {command})"
+        if command not in advice:
+            advice.append(command)
     if count is not None and cmax:
         share = count / cmax
         data["table_share"] = round(share, 4)

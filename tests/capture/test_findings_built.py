@@ -113,6 +113,7 @@ def test_missing_ack_with_bye_after_32s_is_ack_timeout(tmp_path: Path) -> None:
     f = next(f for f in r.findings if f.id == "ack_timeout")
     assert f.severity.value == "high" and f.data["bye_near_32s"] == 1
     assert f.data["ok_retransmissions"] == [7]
+    assert "64*T1" in f.title and "Timer H" not in f.title  # Timer H is for non-2xx answers
     assert r.facts["missing_ack"] == 1
 
 

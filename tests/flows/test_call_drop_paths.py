@@ -319,3 +319,13 @@ def test_fix_texts_lead_into_their_commands() -> None:
             assert fix["text"].strip(), fid
             if fix.get("commands"):
                 assert fix["text"].rstrip()[-1] not in ".:;", (fid, fix["text"][-40:])
+
+
+def test_conntrack_persistence_names_the_load_command_for_each_location() -> None:
+    """`sysctl -p` loads /etc/sysctl.conf only; a file under /etc/sysctl.d needs `--system`."""
+    (fix,) = _fixes("firewall_udp_timeout", "Make them persistent across reboots")
+    text = " ".join(fix["text"].split())
+    assert "`sysctl -p` reads /etc/sysctl.conf only" in text
+    assert "/etc/sysctl.d/ need `sysctl --system`" in text
+    assert all(c.endswith(">> /etc/sysctl.conf") for c in fix["commands"][:-1])
+    assert fix["commands"][-1] == "sysctl -p"

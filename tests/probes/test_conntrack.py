@@ -6,7 +6,15 @@ import os
 import platform
 from pathlib import Path
 
-from dropwizard.probes.conntrack import FIX_LINES, PERSIST_LINES, parse_sysctl
+from dropwizard.probes.conntrack import (
+    FIX_LINES,
+    PERSIST_LINES,
+    load_command,
+    parse_sysctl,
+    persist_lines,
+    persisted_settings,
+)
+from dropwizard.probes.host import LocalHost
 
 from .conftest import fixture_host, probe
 
@@ -32,8 +40,12 @@ def test_matches_this_machines_proc() -> None:
     assert ev.facts["entries"] >= 0
     assert ev.status.value == ("fail" if not ev.facts["meets_guide"] else ev.status.value)
     if not ev.facts["meets_guide"]:
-        for line in FIX_LINES + PERSIST_LINES:
+        settings, _ = persisted_settings(LocalHost("/"))
+        lines, files = persist_lines(settings)
+        for line in FIX_LINES + lines:
             assert line in ev.advice
+        if files:
+            assert load_command(files) in ev.advice
     assert ev.duration_ms > 0
 
 
@@ -76,7 +88,9 @@ def test_kernel4_defaults_persisted_but_not_applied_and_table_full() -> None:
         "value": "3600",
         "file": "/etc/sysctl.d/90-voip.conf",
     }
-    assert "run sysctl -p" in ev.summary
+    assert "run sysctl --system" in ev.summary
+    assert "sysctl --system" in ev.advice and "sysctl -p" not in ev.advice
+    assert not any(">> /etc/sysctl.conf" in a for a in ev.advice)
     assert "95% full" in ev.summary
 
 
@@ -118,3 +132,89 @@ def test_sysctl_proc_matches_sysctl_binary_when_present() -> None:
     if out.returncode == 0:
         assert probe("conntrack").facts["udp_timeout"] == int(out.stdout)
     assert os.path.exists(NF)
+
+
+def _root(tmp_path: Path, udp: int, stream: int, files: dict[str, str]) -> LocalHost:
+    """A host whose running conntrack timeouts are udp/stream, with these sysctl files."""
+    nf = tmp_path / "proc/sys/net/netfilter"
+    nf.mkdir(parents=True)
+    (nf / "nf_conntrack_udp_timeout").write_text(f"{udp}\n")
+    (nf / "nf_conntrack_udp_timeout_stream").write_text(f"{stream}\n")
+    (tmp_path / "proc/sys/kernel").mkdir(parents=True)
+    (tmp_path / "proc/sys/kernel/osrelease").write_text("5.15.0-91-generic\n")
+    for path, text in files.items():
+        f = tmp_path / path.lstrip("/")
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(text)
+    return LocalHost(tmp_path)
+
+
+GUIDE = (
+    "net.netfilter.nf_conntrack_udp_timeout_stream = 3600\n"
+    "net.netfilter.nf_conntrack_udp_timeout = 300\n"
+)
+
+
+def test_load_command_depends_on_where_the_values_live() -> None:
+    assert load_command(["/etc/sysctl.conf"]) == "sysctl -p"
+    assert load_command(["/etc/sysctl.conf", "/etc/sysctl.d/90-voip.conf"]) == "sysctl --system"
+    assert load_command(["/usr/lib/sysctl.d/50-default.conf"]) == "sysctl --system"
+
+
+def test_persisted_in_sysctl_conf_but_not_applied_asks_for_sysctl_p(tmp_path: Path) -> None:
+    ev = probe("conntrack", _root(tmp_path, 30, 120, {"/etc/sysctl.conf": GUIDE}))
+    assert ev.facts["persisted"] is True and ev.facts["meets_guide"] is False
+    assert "run sysctl -p)" in ev.summary
+    assert ev.advice[:2] == FIX_LINES
+    assert "sysctl -p" in ev.advice and "sysctl --system" not in ev.advice
+
+
+def test_persisted_in_sysctl_d_but_not_applied_asks_for_sysctl_system(tmp_path: Path) -> None:
+    root = _root(tmp_path, 300, 3600, {"/etc/sysctl.d/90-voip.conf": GUIDE.replace("300", "600")})
+    ev = probe("conntrack", root)
+    assert ev.status.value == "warn"
+    assert ev.summary.endswith("(persisted values differ from running ones: run sysctl --system)")
+    assert ev.advice == ["sysctl --system"]
+
+
+def test_nothing_persisted_gives_the_guide_lines(tmp_path: Path) -> None:
+    ev = probe("conntrack", _root(tmp_path, 300, 3600, {"/etc/sysctl.conf": "# empty\n"}))
+    assert ev.status.value == "warn" and "not persisted" in ev.summary
+    assert ev.advice == PERSIST_LINES
+
+
+def test_low_value_in_sysctl_d_is_changed_there_then_sysctl_system(tmp_path: Path) -> None:
+    files = {
+        "/etc/sysctl.d/60-nat.conf": "net.netfilter.nf_conntrack_udp_timeout_stream = 180\n",
+        "/etc/sysctl.conf": "net.netfilter.nf_conntrack_udp_timeout = 300\n",
+    }
+    ev = probe("conntrack", _root(tmp_path, 300, 180, files))
+    assert ev.status.value == "fail"
+    assert ev.advice[:4] == [
+        *FIX_LINES,
+        "Set net.netfilter.nf_conntrack_udp_timeout_stream = 3600 in /etc/sysctl.d/60-nat.conf "
+        "(it holds 180 now)",
+        "sysctl --system",
+    ]
+    assert not any(">> /etc/sysctl.conf" in a for a in ev.advice)
+
+
+def test_low_value_in_a_vendor_file_is_overridden_under_etc(tmp_path: Path) -> None:
+    files = {"/usr/lib/sysctl.d/50-default.conf": "net.netfilter.nf_conntrack_udp_timeout = 30\n"}
+    settings, _ = persisted_settings(_root(tmp_path, 30, 3600, files))
+    lines, edited = persist_lines(settings)
+    assert lines == [
+        'echo "net.netfilter.nf_conntrack_udp_timeout_stream = 3600" >> /etc/sysctl.conf',
+        "Copy /usr/lib/sysctl.d/50-default.conf to /etc/sysctl.d/50-default.conf (the copy hides "
+        "it) and set net.netfilter.nf_conntrack_udp_timeout = 300 there (it holds 30 now)",
+    ]
+    assert load_command(edited) == "sysctl --system"
+
+
+def test_low_value_in_sysctl_conf_is_changed_there_then_sysctl_p(tmp_path: Path) -> None:
+    files = {"/etc/sysctl.conf": GUIDE.replace("= 300", "= 60")}
+    ev = probe("conntrack", _root(tmp_path, 60, 3600, files))
+    assert ev.advice[2:4] == [
+        "Set net.netfilter.nf_conntrack_udp_timeout = 300 in /etc/sysctl.conf (it holds 60 now)",
+        "sysctl -p",
+    ]

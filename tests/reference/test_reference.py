@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -15,7 +16,7 @@ from dropwizard.reference import (
     sip_to_q850,
     status_meaning,
 )
-from dropwizard.reference.rfc3398 import views
+from dropwizard.reference.rfc3398 import mapping, mappings, views
 
 
 def test_q850_list_has_the_issue_causes() -> None:
@@ -109,3 +110,45 @@ def test_reason_roundtrip(proto: str, cause: int, text: str, sp1: str, sp2: str)
 def test_reason_never_raises(s: str) -> None:
     for v in parse_reason(s):
         assert v.cause is None or v.cause >= 0
+
+
+def test_vendor_views_hold_only_documented_codes_and_show_their_fallback() -> None:
+    # Asterisk hangup_sip2cause() as standards.md §3.4 documents it
+    for status, cause in ((408, 18), (480, 19), (487, 127), (488, 58), (503, 34), (504, 102)):
+        m = mapping(status, "asterisk")
+        assert (m.cause, m.source, m.fallback) == (cause, "asterisk", False)
+    unknown = mapping(599, "asterisk")
+    assert (unknown.cause, unknown.source, unknown.note) == (34, "asterisk", "unknown 5xx")
+    # not documented for Asterisk: the RFC value, marked as such
+    m = mapping(404, "asterisk")
+    assert (m.cause, m.source, m.fallback) == (1, "rfc3398", True)
+    assert "not documented" in m.note
+    assert mapping(500, "asterisk").source == "rfc3398"
+    assert mapping(499, "asterisk").to_dict() == {
+        "view": "asterisk",
+        "status": 499,
+        "cause": None,
+        "source": "rfc3398",
+        "fallback": True,
+        "note": "RFC 3398 gives no mapping",
+    }
+    # FreeSWITCH sofia_glue_sip_cause_to_freeswitch()
+    for status, cause in ((408, 102), (504, 102), (480, 18), (486, 17), (600, 17), (503, 41)):
+        m = mapping(status, "freeswitch")
+        assert (m.cause, m.source, m.fallback) == (cause, "freeswitch", False)
+    assert "1 or 3" in mapping(404, "freeswitch").note
+    cancel = mapping(487, "freeswitch")
+    assert cancel.cause is None and cancel.source == "freeswitch" and "not a Q.850" in cancel.note
+    for status in (488, 606, 603, 502):  # no FreeSWITCH value in the notes
+        m = mapping(status, "freeswitch")
+        assert m.fallback and m.cause == sip_to_q850(status)
+    # the RFC view is never a fallback
+    assert all(not mapping(s).fallback and mapping(s).source == "rfc3398" for s in (404, 487))
+    side = mappings(503)
+    assert {v: m.cause for v, m in side.items()} == views(503)
+    assert [m.source for m in side.values()] == ["rfc3398", "asterisk", "freeswitch"]
+
+
+def test_unknown_view_is_an_error() -> None:
+    with pytest.raises(ValueError, match="unknown mapping view"):
+        sip_to_q850(503, "kamailio")

@@ -98,3 +98,41 @@ def test_sip_entries_agree_with_the_reference_tables() -> None:
             assert f"cause {cause}" in e.text or f"-> {cause}" in e.text, e.term
             checked += 1
     assert checked >= 8
+
+
+def test_cause_18_entry_matches_where_the_flow_sends_it() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    flow = yaml.safe_load(
+        (Path(__file__).resolve().parents[2] / "flows" / "call-drop.yaml").read_text()
+    )
+    nodes = {n["id"]: n for n in flow["nodes"]}
+    (option,) = [o for o in nodes["step1"]["options"] if "[17, 18, 19]" in o["when"]]
+    title = nodes[option["next"]]["title"]
+    e = glossary.lookup("Q.850 cause 18: No user responding")
+    assert e is not None
+    assert title.startswith("[1b]") and "step [1b]" in e.text
+    assert "'other causes'" not in e.text
+
+
+def test_ack_timeout_entry_keeps_timer_h_for_non_2xx() -> None:
+    e = glossary.lookup("Timer H and the 32 s ACK timeout")
+    assert e is not None
+    assert "Timer H is the server transaction's wait for the ACK of a non-2xx" in e.text
+    assert "not Timer H" in e.text and "§13.3.1.4" in e.reference
+
+
+def test_sysctl_persistence_names_the_load_command_per_location() -> None:
+    e = glossary.lookup("sysctl persistence")
+    assert e is not None
+    assert "`sysctl -p`, which reads that file only" in e.text
+    assert "/etc/sysctl.d, with `sysctl --system`" in e.text
+
+
+def test_heartbeat_entry_claims_no_unconfirmed_parameter_name() -> None:
+    e = glossary.lookup("Heartbeat / OPTIONS Keepalive")
+    assert e is not None
+    assert "Blog name SS_SIP_NAT_KEEP_ALIVE" not in e.text
+    assert "OPTIONS heartbeat was not found" in e.text
