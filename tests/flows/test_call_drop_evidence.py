@@ -79,6 +79,7 @@ SCENARIOS = [
             },
             "cdr.chains": {"midcall_switches": 0},
             "probe.conntrack": {"udp_stream_timeout": 120, "udp_timeout": 30, "meets_guide": False},
+            "probe.firewall": {"sip_open": False},
         },
         ["start", "step1", "step2", "s2_interval", "s2_session", "f_session_network"],
         scope=Scope(kind="gateway", gateway="carrierA"),
@@ -493,6 +494,32 @@ def test_proposals_walk_to_the_diagnosis(flow, sc: Scenario) -> None:
     assert [f.id for f in eng.findings] == findings
     if leaf.type == "finding":
         assert eng.findings[-1].evidence, "the proposals' reasons become the finding's evidence"
+
+
+def test_short_conntrack_alone_does_not_blame_the_path(flow) -> None:
+    """A stream timeout below SE/2 is every default kernel; an expired entry loses the refresh
+    only where the firewall refuses new SIP packets."""
+    facts = {
+        "cdr.causes": {"top_cause": 102, "top_cause_share": 0.8, "top_cause_answered_share": 1.0},
+        "cdr.durations": {
+            "pattern": "spike",
+            "spike_kind": "session_timer",
+            "spike_s": 1768,
+            "implied_session_expires": 1800,
+        },
+        "cdr.chains": {"midcall_switches": 0},
+        "probe.conntrack": {"udp_stream_timeout": 120, "udp_timeout": 30, "meets_guide": False},
+        "probe.firewall": {"sip_open": True},
+        "capture.analysis": {"refresh_unanswered": 0},
+    }
+    eng = Engine(flow, registry_for(facts, {}), GatherContext(scope=Scope(kind="window")))
+    eng.start()
+    eng.choose("window")
+    while eng.current.id != "s2_session":
+        eng.gather()
+        eng.choose(eng.propose().option or "")
+    eng.gather()
+    assert eng.propose().option != "signalling_idles_out"
 
 
 def test_missing_evidence_asks_the_operator(flow) -> None:
