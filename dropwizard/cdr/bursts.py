@@ -10,7 +10,6 @@ the baseline alone, stray rejections in the minutes around would widen the windo
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
@@ -18,25 +17,7 @@ from dropwizard.cdr import sql
 from dropwizard.cdr.analytics import epoch_ms
 from dropwizard.cdr.base import CdrSource
 from dropwizard.diagnosis.detectors import REJECT_CLASSES, Burst
-
-
-def best_window(minutes: Iterable[tuple[int, int, int]], rate: float) -> tuple[int, int] | None:
-    """(first, last) minute of the run with the most rejections above `rate`.
-
-    `minutes` holds (minute, attempts, rejected); minutes without calls count as zero. This is
-    the maximum-sum run of `rejected - attempts * rate` (Kadane); None when no minute is above.
-    """
-    best, span = 0.0, None
-    run, start = 0.0, 0
-    for minute, attempts, rejected in sorted(minutes):
-        value = rejected - attempts * rate
-        if run <= 0:
-            run, start = value, minute
-        else:
-            run += value
-        if run > best:
-            best, span = run, (start, minute)
-    return span
+from dropwizard.diagnosis.windows import best_window
 
 
 def refine(

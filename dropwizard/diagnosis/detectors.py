@@ -27,6 +27,7 @@ from dropwizard.diagnosis.histogram import (
     find_band,
     find_spikes,
 )
+from dropwizard.diagnosis.windows import best_window
 
 ACK_RANGE = (31, 34)
 """Drops this long after answer are a 200 OK never ACKed (64*T1 = 32 s, RFC 3261 §13.3.1.4);
@@ -89,10 +90,16 @@ def session_expires_for(timer_s: int) -> tuple[int, str]:
     return next(((se, r) for se, r in readings if _round_se(se)), readings[0])
 
 
+def timer_explains(timer_s: int) -> bool:
+    """Whether an RFC 4028 reading (the §10 margin, a failed refresh, the draft margin) turns a
+    fixed cut at `timer_s` into a round Session-Expires."""
+    return any(_round_se(se) for se, _ in _readings(timer_s)[:3])
+
+
 def idle_timeout_for(timer_s: int) -> int | None:
     """The UDP idle timeout (IDLE_TIMEOUTS_S) a fixed cut at `timer_s` matches within 1 s, when no
-    RFC 4028 reading (the §10 margin, a failed refresh, the draft margin) gives a round SE."""
-    if any(_round_se(se) for se, _ in _readings(timer_s)[:3]):
+    RFC 4028 reading gives a round Session-Expires."""
+    if timer_explains(timer_s):
         return None
     return next((t for t in IDLE_TIMEOUTS_S if abs(timer_s - t) <= 1), None)
 
@@ -154,6 +161,19 @@ def _has_tail(h: Hist, at: int, calls: int) -> bool:
     return post30 >= 2 * pre30 + 4 and rise >= 3 * math.sqrt(pre30 + 1) and rise >= 0.1 * calls
 
 
+def _cut_at(h: Hist, s: Spike) -> int:
+    """The second a fixed cut happens: the spike's tallest bin, or the one before it when that
+    holds a good part of the pile too (holdtime is whole seconds: a cut at T lands on T or T+1)."""
+    below = h.arr[s.at - 1] if s.at > 1 else 0
+    return s.at - 1 if below >= 2 and below >= 0.25 * h.arr[s.at] else s.at
+
+
+RTP_BEFORE_S = 120
+"""Below this, a fixed cut that no Session-Expires reading (session_expires_for's rules) makes a
+multiple of 30 s is read as media that never flowed, cut at an RTP timeout (peers use 30-120 s),
+not as an odd timer."""
+
+
 def _classify_spike(h: Hist, s: Spike, h102: Hist) -> tuple[str, int]:
     """(kind, value) of a spike: band (a band's edge), ack_timeout, rtp_timeout (media that
     never flowed, too early for a session timer), max_call_duration, idle_timeout (a UDP idle
@@ -162,17 +182,22 @@ def _classify_spike(h: Hist, s: Spike, h102: Hist) -> tuple[str, int]:
     `h` should hold no other spike, so that a neighbour is not read as this one's tail."""
     if _has_tail(h, s.at, s.calls):
         return "band", s.at
-    if ACK_RANGE[0] <= s.at <= ACK_RANGE[1]:
-        return "ack_timeout", s.at
-    if s.at < MIN_SESSION_TIMER_S:
-        return "rtp_timeout", s.at
-    round_at = next((d for d in (s.at, s.at - 1, s.at + 1) if d >= 300 and d % 60 == 0), None)
+    at = _cut_at(h, s)
+    if ACK_RANGE[0] <= at <= ACK_RANGE[1]:
+        return "ack_timeout", at
+    if at < MIN_SESSION_TIMER_S:
+        return "rtp_timeout", at
+    round_at = next((d for d in (at, at + 1, at - 1) if d >= 300 and d % 60 == 0), None)
     c102 = h102.sum(s.at - 1, s.at + 2)
     if round_at is not None and c102 * 2 < s.calls:
         return "max_call_duration", round_at
     if c102 * 2 >= s.calls or round_at is None:
-        idle = idle_timeout_for(s.at)
-        return ("idle_timeout", idle) if idle is not None else ("session_timer", s.at)
+        idle = idle_timeout_for(at)
+        if idle is not None:
+            return "idle_timeout", idle
+        if at < RTP_BEFORE_S and not any(_round_se(se) for se, _ in _readings(at)):
+            return "rtp_timeout", at
+        return "session_timer", at
     return "max_call_duration", round_at
 
 
@@ -589,48 +614,62 @@ def provider_series(prof: Profile) -> dict[str, dict[int, dict[str, int]]]:
     return out
 
 
+def _flag(series: dict[int, dict[str, int]], k: str, base: float) -> list[list[int]]:
+    """Runs of buckets (gaps of at most one bucket) whose `k` rate stands out above `base`."""
+    flagged = []
+    for b in sorted(series):
+        a, r = series[b]["attempts"], series[b][k]
+        if a and r >= 3 and r / a >= base + 0.1 and _z(r, a, base) >= 3:
+            flagged.append(b)
+    runs: list[list[int]] = []
+    for b in flagged:
+        if runs and b - runs[-1][-1] <= 2:
+            runs[-1].append(b)
+        else:
+            runs.append([b])
+    return runs
+
+
+def _baseline(series: dict[int, dict[str, int]], k: str) -> float:
+    """A gateway's usual `k` rate: the median bucket rate, then the pooled rate of the buckets
+    outside the runs that stand out above it (the median of small buckets' rates runs low)."""
+    buckets = sorted(series)
+    A = sum(series[b]["attempts"] for b in buckets)
+    R = sum(series[b][k] for b in buckets)
+    rates = [series[b][k] / series[b]["attempts"] for b in buckets if series[b]["attempts"] >= 5]
+    base = median(rates) if len(rates) >= 6 else R / A
+    base = max(base, 0.2 * R / A, 0.002)
+    out = {b for run in _flag(series, k, base) for b in range(run[0] - 1, run[-1] + 2)}
+    a_in = sum(series[b]["attempts"] for b in buckets if b not in out)
+    r_in = sum(series[b][k] for b in buckets if b not in out)
+    return max(base, r_in / a_in) if a_in else base
+
+
 def find_bursts(prof: Profile) -> list[Burst]:
     bursts: list[Burst] = []
     for gw, series in provider_series(prof).items():
-        buckets = sorted(series)
         for k in REJECT_CLASSES:
-            A = sum(series[b]["attempts"] for b in buckets)
-            R = sum(series[b][k] for b in buckets)
+            A = sum(v["attempts"] for v in series.values())
+            R = sum(v[k] for v in series.values())
             if A < 20 or R < 5:
                 continue
-            rates = [
-                series[b][k] / series[b]["attempts"] for b in buckets if series[b]["attempts"] >= 5
-            ]
-            base = median(rates) if len(rates) >= 6 else R / A
-            base = max(base, 0.2 * R / A, 0.002)
-            flagged = []
-            for b in buckets:
-                a, r = series[b]["attempts"], series[b][k]
-                if a and r >= 3 and r / a >= base + 0.1 and _z(r, a, base) >= 3:
-                    flagged.append(b)
-            runs: list[list[int]] = []
-            for b in flagged:
-                if runs and b - runs[-1][-1] <= 2:
-                    runs[-1].append(b)
-                else:
-                    runs.append([b])
-            for run in runs:
-                a = sum(series[b]["attempts"] for b in range(run[0], run[-1] + 1) if b in series)
-                r = sum(series[b][k] for b in range(run[0], run[-1] + 1) if b in series)
+            base = _baseline(series, k)
+            spans = [(run[0], run[-1]) for run in _flag(series, k, base)]
+            # a long burst on a quiet route stands out over its run, not in any one bucket
+            sparse = best_window(((b, v["attempts"], v[k]) for b, v in series.items()), base + 0.1)
+            found: list[Burst] = []
+            for lo, hi in spans + ([sparse] if sparse else []):
+                a = sum(series[b]["attempts"] for b in range(lo, hi + 1) if b in series)
+                r = sum(series[b][k] for b in range(lo, hi + 1) if b in series)
                 z = _z(r, a, base)
                 if z >= 5 and r - a * base >= 10:
-                    bursts.append(
-                        Burst(
-                            gw,
-                            k,
-                            run[0] * prof.bucket_ms,
-                            (run[-1] + 1) * prof.bucket_ms,
-                            r,
-                            a,
-                            base,
-                            z,
-                        )
-                    )
+                    ms = prof.bucket_ms
+                    found.append(Burst(gw, k, lo * ms, (hi + 1) * ms, r, a, base, z))
+            kept: list[Burst] = []
+            for b in sorted(found, key=lambda b: -b.excess):
+                if all(b.end_ms <= o.start_ms or b.start_ms >= o.end_ms for o in kept):
+                    kept.append(b)
+            bursts += kept
     bursts.sort(key=lambda b: -b.excess)
     return bursts
 

@@ -9,8 +9,14 @@ from cdrdays import duck, renamed, rows_for
 
 from dropwizard.cdr import analytics
 from dropwizard.cdr.demo import GENERATED, gateway_names
-from dropwizard.diagnosis.detectors import detect, idle_timeout_for, session_expires_for
+from dropwizard.diagnosis.detectors import (
+    _classify_spike,
+    detect,
+    idle_timeout_for,
+    session_expires_for,
+)
 from dropwizard.diagnosis.finding import Finding
+from dropwizard.diagnosis.histogram import Hist, find_spikes
 
 CUST, PROV = gateway_names()
 
@@ -105,6 +111,34 @@ def test_early_cuts_are_media_that_never_flowed(seed: int, timer_s: int) -> None
     assert not [x for x in serious(fs) if x.id in ("session_timer_expiry", "ack_timeout")]
 
 
+@pytest.mark.parametrize(
+    ("bins", "kind", "value"),
+    [
+        ({1768: 4, 1769: 5}, "session_timer", 1768),
+        ({1768: 9, 1769: 2}, "session_timer", 1768),
+        ({30: 10, 31: 12}, "rtp_timeout", 30),
+        ({32: 10, 33: 7}, "ack_timeout", 32),
+        ({32: 5, 33: 9}, "ack_timeout", 32),
+        ({31: 1, 32: 10}, "ack_timeout", 32),
+    ],
+)
+def test_a_cut_is_read_at_its_first_second(bins: dict[int, int], kind: str, value: int) -> None:
+    """holdtime is whole seconds: a cut at T lands on T or T+1, whichever bin is taller."""
+    counts = {**bins, **{d: 1 for d in range(200, 4000, 97)}}
+    h = Hist(counts)
+    spike = next(s for s in find_spikes(h) if abs(s.at - value) <= 1)
+    assert _classify_spike(h, spike, Hist({d: 2 * c for d, c in bins.items()})) == (kind, value)
+
+
+@pytest.mark.parametrize(
+    ("seed", "gw", "timer_s"), [(69, CUST[4], 70), (70, PROV[2], 65), (71, CUST[1], 100)]
+)
+def test_odd_early_cut_is_an_rtp_timeout_not_an_odd_timer(seed: int, gw: str, timer_s: int) -> None:
+    f, fs = timer_finding(seed, gw, timer_s, f"o{seed}")
+    assert f.id == "rtp_timeout" and abs(f.data["rtp_timeout_s"] - timer_s) <= 1, f.title
+    assert not [x for x in serious(fs) if x.id == "session_timer_expiry"]
+
+
 def test_cut_at_half_of_vos_default_reads_as_rejected_refresh() -> None:
     f, _ = timer_finding(67, PROV[0], 900, "h")
     assert f.id == "session_timer_expiry"
@@ -175,6 +209,36 @@ def test_provider_503_burst_window() -> None:
     assert "T09:" in start and start >= "2026-11-27T09:20" and start <= "2026-11-27T09:40"
     assert "2026-11-27T10:10" <= end <= "2026-11-27T10:35"
     assert f.data["burst_rate"] > f.data["baseline_rate"] + 0.2
+
+
+@pytest.mark.parametrize(
+    ("seed", "gw", "window", "rate"),
+    [
+        (81, PROV[3], ("03:08", "04:56"), 0.7),
+        (82, PROV[4], ("02:10", "04:40"), 0.6),
+    ],
+)
+def test_burst_on_a_quiet_route_at_night(seed: int, gw: str, window: tuple, rate: float) -> None:
+    """A few attempts per bucket: no single bucket stands out, the run does."""
+    fault = {
+        "type": "provider_503_burst",
+        "gateway": gw,
+        "params": {"rate": rate},
+        "window": window,
+    }
+    fs, names = findings(seed, [fault], f"q{seed}")
+    f = next(f for f in serious(fs) if f.id == "provider_rejection" and f.gateway == names[gw])
+    start, end = f.data["window"]["start"], f.data["window"]["end"]
+    assert start[11:16] <= window[0] and end[11:16] >= window[1][:3] + "00"
+    assert f.data["status"] == "503"
+
+
+@pytest.mark.parametrize("seed", [495186, 606, 707])
+def test_rejection_noise_on_healthy_days_is_no_burst(seed: int) -> None:
+    """The usual rate is the pooled rate outside the buckets that stand out: the median of small
+    buckets' rates runs low and made a random 486 cluster look like a provider episode."""
+    fs, _ = findings(seed, [], f"n{seed}")
+    assert not [f for f in serious(fs) if f.id == "provider_rejection"]
 
 
 def test_provider_487_pdd_cancels() -> None:
