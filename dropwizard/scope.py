@@ -10,6 +10,7 @@ from typing import Any
 from dropwizard.errors import InputError
 
 _REL = re.compile(r"^-(\d+)\s*([smhdw])$")
+FORMS = "use ISO 8601 like 2026-11-28T14:00 (UTC) or relative like -24h"
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 CALL_WINDOW = timedelta(minutes=2)
 """A single-call lookup searches this far either side of the reported time."""
@@ -21,18 +22,22 @@ def parse_time(text: str, *, now: datetime | None = None) -> datetime:
     t = text.strip()
     m = _REL.match(t)
     if m:
-        return now - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+        try:
+            return now - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+        except OverflowError:
+            raise InputError(f"time {text!r} is out of range (before year 1): {FORMS}") from None
     if t.lower() == "now":
         return now
     try:
         dt = datetime.fromisoformat(t.replace("Z", "+00:00").replace(" ", "T", 1))
     except ValueError:
-        raise InputError(
-            f"cannot read time {text!r}: use ISO 8601 like 2026-11-28T14:00 (UTC) or relative like -24h"
-        ) from None
+        raise InputError(f"cannot read time {text!r}: {FORMS}") from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
+    try:
+        return dt.astimezone(timezone.utc)
+    except OverflowError:
+        raise InputError(f"time {text!r} is out of range in UTC: {FORMS}") from None
 
 
 def iso(dt: datetime | None) -> str | None:
@@ -71,9 +76,14 @@ class Scope:
                 f"--call {spec!r}: the number may hold digits, letters, + * # . _ - only"
             )
         at = parse_time(when, now=now)
-        return cls(
-            kind="call", number=number, at=at, since=at - CALL_WINDOW, until=at + CALL_WINDOW
-        )
+        try:
+            since, until = at - CALL_WINDOW, at + CALL_WINDOW
+        except OverflowError:
+            raise InputError(
+                f"--call {spec!r}: the time is out of range (the lookup searches 2 minutes either "
+                "side): write NUMBER@TIME, e.g. 8613800138000@2026-11-28T14:05"
+            ) from None
+        return cls(kind="call", number=number, at=at, since=since, until=until)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -16,6 +16,7 @@ import os
 import tempfile
 import threading
 import time
+import zlib
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -47,18 +48,39 @@ LOOKUP_VIEW = "e_cdr_00000000"
 
 MAX_REPORTED_BAD_LINES = 5
 _KNOWN = tuple(sorted(set(KEEP) | NUMERIC | {"customername", "customeraccount", "fee"}))
+CUT_SHORT = (EOFError, gzip.BadGzipFile, zlib.error)
+"""What reading a truncated or damaged .gz raises once the readable part is used up."""
 
 
 def _open_bytes(path: Path):
     return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")
 
 
+def _cut_note(where: str, line: int) -> str:
+    return (
+        f"{where}: the compressed file is truncated after line {line}: the rows before the cut "
+        "were analysed, the rest is lost (copy the export again to read it all)"
+    )
+
+
 def _sniff(path: Path) -> tuple[str, str, str]:
     """(header line, encoding, delimiter) from the start of the file."""
+    head = b""
     try:
         with _open_bytes(path) as fh:
-            head = fh.read(1 << 20)
-    except (OSError, EOFError) as exc:
+            while len(head) < 1 << 20 and (chunk := fh.read1(1 << 16)):
+                head += chunk
+    except CUT_SHORT as exc:
+        if "not a gzipped file" in str(exc).lower():
+            raise InputError(
+                f"{path}: not gzip-compressed ({exc}): name it .csv if it is a plain CSV export"
+            ) from None
+        if not head.strip():
+            raise InputError(
+                f"{path}: the compressed file is truncated or damaged before its first line: "
+                "copy the export again"
+            ) from None
+    except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc}") from None
     if not head.strip():
         raise InputError(f"{path}: the file is empty (expected a header row of VOS3000 columns)")
@@ -75,18 +97,62 @@ def _sniff(path: Path) -> tuple[str, str, str]:
     return text, enc, delim
 
 
-def _transcode(path: Path, encoding: str, tmpdir: str) -> Path:
-    """A UTF-8 copy of a GBK (or other) export, streamed."""
+def _transcode(path: Path, encoding: str, tmpdir: str) -> tuple[Path, int | None]:
+    """A UTF-8 copy of a GBK (or other) export, streamed; and the last whole line read when a
+    compressed file is cut short (else None)."""
     out = Path(tmpdir) / "export-utf8.csv"
+    lines, tail = 0, ""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
     with _open_bytes(path) as src, out.open("w", encoding="utf-8", newline="") as dst:
-        reader = codecs.getreader(encoding)(src, errors="replace")
-        while chunk := reader.read(1 << 20):
-            dst.write(chunk)
-    return out
+        try:
+            while chunk := src.read1(1 << 20):
+                whole, nl, tail = (tail + decoder.decode(chunk)).rpartition("\n")
+                if nl:
+                    dst.write(whole + nl)
+                    lines += whole.count("\n") + 1
+        except CUT_SHORT:
+            return out, lines
+        dst.write(tail + decoder.decode(b"", final=True))
+    return out, None
 
 
-def _clean_copy(path: Path, names: list[str], delim: str, tmp: Path) -> tuple[Path, dict[int, str]]:
-    """Stream a CSV that DuckDB's reader rejects as a whole: keep well-formed rows, note the rest."""
+def _runs_on(end: int) -> str:
+    return f"unterminated quote: the field runs on through line {end}"
+
+
+def _rejects(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
+    """{line: reason} from DuckDB's reject table: the first error of each row, and how far a
+    row that runs over several lines reaches."""
+    rows = con.execute(
+        "SELECT line, error_type, csv_line, error_message FROM reject_errors "
+        "ORDER BY line, column_idx"
+    ).fetchall()
+    bad: dict[int, str] = {}
+    runs: dict[int, int] = {}
+    unterminated: set[int] = set()
+    for line, kind, text, message in rows:
+        n = int(line)
+        bad.setdefault(n, (str(message).splitlines() or [""])[0])
+        span = str(text or "").strip("\r\n").count("\n")
+        runs[n] = max(runs.get(n, 0), span)
+        if str(kind) == "UNQUOTED VALUE":
+            unterminated.add(n)
+    for n, span in runs.items():
+        if span and n in unterminated:
+            bad[n] = _runs_on(n + span)
+        elif span:
+            bad[n] = f"{bad[n]}; the row runs on through line {n + span}"
+    return bad
+
+
+def _clean_copy(
+    path: Path, names: list[str], delim: str, tmp: Path
+) -> tuple[Path, dict[int, str], int | None]:
+    """Stream a CSV that DuckDB's reader rejects as a whole: keep well-formed rows, note the rest.
+
+    Also returns the last whole line read when a compressed file is cut short (else None): the
+    rows before the cut are kept.
+    """
     bad: dict[int, str] = {}
     numeric = [i for i, n in enumerate(names) if n in NUMERIC]
     out = tmp / "clean.csv"
@@ -97,13 +163,17 @@ def _clean_copy(path: Path, names: list[str], delim: str, tmp: Path) -> tuple[Pa
         try:
             w.writerow(next(rd))
         except StopIteration:
-            return out, bad
+            return out, bad, None
+        except CUT_SHORT:
+            return out, bad, 0
         line = rd.line_num
         while True:
             try:
                 row = next(rd)
             except StopIteration:
                 break
+            except CUT_SHORT:
+                return out, bad, line
             except csv.Error as exc:
                 bad[line + 1] = f"unreadable row: {exc}"
                 line = rd.line_num
@@ -112,7 +182,11 @@ def _clean_copy(path: Path, names: list[str], delim: str, tmp: Path) -> tuple[Pa
             if not row:
                 continue
             if len(row) != len(names):
-                bad[start] = f"expected {len(names)} fields, found {len(row)}"
+                bad[start] = (
+                    _runs_on(line)
+                    if line > start
+                    else f"expected {len(names)} fields, found {len(row)}"
+                )
                 continue
             if any(row[i].strip() and not row[i].strip().lstrip("-").isdigit() for i in numeric):
                 bad[start] = "a numeric column holds text"
@@ -121,7 +195,7 @@ def _clean_copy(path: Path, names: list[str], delim: str, tmp: Path) -> tuple[Pa
                 bad[start] = "a field holds a line break"
                 continue
             w.writerow(row)
-    return out, bad
+    return out, bad, None
 
 
 class DuckSource(CdrSource):
@@ -164,11 +238,12 @@ class DuckSource(CdrSource):
         src = cls(kind, label or str(p), max_seconds=max_seconds)
         header, enc, delim = _sniff(p)
         with tempfile.TemporaryDirectory(prefix="dropwizard-") as tmp:
-            data = p if enc == "utf-8" else _transcode(p, enc, tmp)
+            data, cut = p, None
             if enc != "utf-8":
+                data, cut = _transcode(p, enc, tmp)
                 src.notes.append(f"{p.name}: read as {enc.upper()} and converted to UTF-8")
             lazy = enc == "utf-8" and p.stat().st_size >= LAZY_ROWS_BYTES
-            src._load(data, header, delim, str(p), lazy=lazy)
+            src._load(data, header, delim, str(p), lazy=lazy, cut=cut)
         return src
 
     @classmethod
@@ -192,7 +267,17 @@ class DuckSource(CdrSource):
             src._load(path, ",".join(columns), ",", label)
         return src
 
-    def _load(self, path: Path, header: str, delim: str, where: str, *, lazy: bool = False) -> None:
+    def _load(
+        self,
+        path: Path,
+        header: str,
+        delim: str,
+        where: str,
+        *,
+        lazy: bool = False,
+        cut: int | None = None,
+    ) -> None:
+        """Load `path` into the table; `cut`: the file was truncated after that line."""
         names = next(csv.reader([header], delimiter=delim))
         cols: dict[str, str] = {}
         seen: set[str] = set()
@@ -227,6 +312,7 @@ class DuckSource(CdrSource):
         )
         table_select = [x for c, x in zip(full, select, strict=True) if c in keep]
         create = f"CREATE TABLE {TABLE} AS SELECT {', '.join(table_select)} FROM {reader}"
+        create_full = f"CREATE TABLE {TABLE} AS SELECT {', '.join(select)} FROM {reader}"
         if lazy:
             view_reader = reader.replace("?", "'" + str(path).replace("'", "''") + "'", 1)
             view_reader = view_reader.replace("store_rejects = true", "store_rejects = false")
@@ -236,14 +322,16 @@ class DuckSource(CdrSource):
             self._lookup_cm = ColumnMap.detect(full, where=where)
         try:
             self.con.execute(create, [str(path)])
-            rej = self.con.execute(
-                "SELECT line, error_message FROM reject_errors ORDER BY line"
-            ).fetchall()
-            bad = {int(r[0]): str(r[1]).splitlines()[0] for r in rej}
+            bad = _rejects(self.con)
         except duckdb.Error:
             self.con.execute(f"DROP TABLE IF EXISTS {TABLE}")
+            if lazy:
+                # the lookup cannot read this file again: the table keeps every column
+                keep, create = full, create_full
+                self._lookup_sql = self._lookup_cm = None
             with tempfile.TemporaryDirectory(prefix="dropwizard-") as tmp:
-                clean, bad = _clean_copy(path, list(cols), delim, Path(tmp))
+                clean, bad, cut_here = _clean_copy(path, list(cols), delim, Path(tmp))
+                cut = cut if cut_here is None else cut_here
                 try:
                     self.con.execute(create, [str(clean)])
                 except duckdb.Error as exc:
@@ -254,16 +342,31 @@ class DuckSource(CdrSource):
         lines = sorted(bad)
         self.bad_count = len(lines)
         self.bad_lines = [(n, bad[n]) for n in lines[:MAX_REPORTED_BAD_LINES]]
-        if self.bad_count:
-            first = ", ".join(str(n) for n, _ in self.bad_lines)
-            more = "" if self.bad_count <= MAX_REPORTED_BAD_LINES else ", ..."
-            self.notes.append(
-                f"{where}: skipped {self.bad_count} malformed row(s) at line(s) {first}{more}"
-            )
         n, lo, hi = self.con.execute(
             f"SELECT COUNT(*), MIN(stoptime), MAX(stoptime) FROM {TABLE}"
         ).fetchone()
         self.rows, self.min_stop, self.max_stop = int(n), lo, hi
+        if not self.rows and self.bad_count:
+            first_line, why = self.bad_lines[0]
+            raise InputError(
+                f"{where}: line {first_line}: {why}; none of the {self.bad_count} data row(s) "
+                "could be read (export the CDRs again as CSV with the VOS3000 header row)"
+            )
+        if not self.rows and cut is not None:
+            raise InputError(
+                f"{where}: the compressed file is truncated before its first whole row "
+                f"(after line {max(cut, 1)}): copy the export again"
+            )
+        if self.bad_count:
+            first = ", ".join(
+                str(n) + (f" ({why})" if "runs on" in why else "") for n, why in self.bad_lines
+            )
+            more = "" if self.bad_count <= MAX_REPORTED_BAD_LINES else ", ..."
+            self.notes.append(
+                f"{where}: skipped {self.bad_count} malformed row(s) at line(s) {first}{more}"
+            )
+        if cut is not None:
+            self.notes.append(_cut_note(where, cut))
         important = (
             "caller_gw",
             "callee_gw",
@@ -286,10 +389,13 @@ class DuckSource(CdrSource):
         with _open_bytes(path) as raw:
             fh = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
             rd = csv.reader(fh, delimiter=delim)
-            next(rd, None)
-            for row in rd:
-                if len(row) > idx >= 0 and row[idx].strip():
-                    return not row[idx].strip().lstrip("-").isdigit()
+            try:
+                next(rd, None)
+                for row in rd:
+                    if len(row) > idx >= 0 and row[idx].strip():
+                        return not row[idx].strip().lstrip("-").isdigit()
+            except (csv.Error, *CUT_SHORT):
+                pass
         return False
 
     # CdrSource ------------------------------------------------------------------------------

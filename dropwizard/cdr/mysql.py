@@ -48,9 +48,13 @@ def parse_mysql_uri(spec: str) -> MysqlTarget:
             "([client] password=...) or DROPWIZARD_MYSQL_PASSWORD, or answer the prompt"
         )
     try:
-        port = u.port or 3306
+        port = 3306 if u.port is None else u.port
+        if not 1 <= port <= 65535:
+            raise ValueError(port)
     except ValueError:
-        raise InputError(f"{spec!r}: the port must be a number (e.g. :3306)") from None
+        raise InputError(
+            f"{spec!r}: the port must be a number from 1 to 65535 (e.g. :3306)"
+        ) from None
     db = unquote(u.path.lstrip("/")) or None
     if db is not None and not re.fullmatch(r"[A-Za-z0-9_$]{1,64}", db):
         raise InputError(f"{spec!r}: database names may hold letters, digits, _ and $ only")
@@ -65,6 +69,10 @@ DEFAULT_CONNECTIONS = 2
 """Connections an analysis may use at once: its statements are independent scans of the same
 table, so two run in about the time of the longest (the server's total work is unchanged)."""
 ER_ACCESS_DENIED = 1045
+ER_ACCESS_DENIED_NO_PASSWORD = 1698
+"""MariaDB/MySQL refusing a user whose account uses another plugin (unix_socket, auth_socket)
+or needs a password that was not given."""
+ACCESS_DENIED = (ER_ACCESS_DENIED, ER_ACCESS_DENIED_NO_PASSWORD)
 ER_BAD_DB = 1049
 ER_QUERY_INTERRUPTED = 1317
 ER_STATEMENT_TIMEOUT = 1969
@@ -172,7 +180,7 @@ class MysqlSource(CdrSource):
             return self._connect(self._password)
         except pymysql.err.OperationalError as exc:
             code = exc.args[0] if exc.args else 0
-            if code == ER_ACCESS_DENIED and pw is None and interactive:
+            if code in ACCESS_DENIED and pw is None and interactive:
                 self._password = getpass.getpass(f"MySQL password for {self.target.user}@{where}: ")
                 try:
                     return self._connect(self._password)
@@ -185,10 +193,16 @@ class MysqlSource(CdrSource):
     def _translate_connect(self, exc: Exception) -> Exception:
         where = f"{self.target.host}:{self.target.port}"
         code = exc.args[0] if exc.args else 0
-        if code == ER_ACCESS_DENIED:
+        if code in ACCESS_DENIED:
+            plugin = (
+                " (or, if the account logs in by unix_socket, use one with a password)"
+                if code == ER_ACCESS_DENIED_NO_PASSWORD
+                else ""
+            )
             return InputError(
                 f"MySQL at {where} refused user {self.target.user!r} (access denied; password "
                 f"from {self.password_source}): set it in ~/.my.cnf [client] or {PASSWORD_ENV}"
+                + plugin
             )
         if code in CONNECT_ERRORS or isinstance(exc, OSError):
             return SourceUnreachable(
@@ -283,15 +297,8 @@ class MysqlSource(CdrSource):
             d_since, d_until = self.default_window()
             since, until = since or d_since, until or d_until
         assert since is not None and until is not None
-        first: date = (since - timedelta(days=1)).date()
-        last: date = (until + timedelta(days=1)).date()
-        daily: list[str] = []
-        day = first
-        while day <= last:
-            name = f"e_cdr_{day:%Y%m%d}"
-            if name in self.tables:
-                daily.append(name)
-            day += timedelta(days=1)
+        first, last = _day_before(since.date()), _day_after(until.date())
+        daily = [t for t in self.tables if (d := _table_day(t)) is not None and first <= d <= last]
         plans = [TablePlan(t) for t in daily]
         if "e_cdr" in self.tables:
             lo, hi = int(since.timestamp() * 1000), int(until.timestamp() * 1000)
@@ -304,7 +311,8 @@ class MysqlSource(CdrSource):
                 plans.append(TablePlan("e_cdr", exclude=tuple(daily)))
         if not plans:
             self.notes.append(
-                f"no CDR table covers {since:%Y-%m-%d} .. {until:%Y-%m-%d} in {self.database} "
+                f"no CDR table covers {since.date().isoformat()} .. {until.date().isoformat()} "
+                f"in {self.database} "
                 f"(newest: {self.tables[-1]})"
             )
         return plans
@@ -465,6 +473,25 @@ class MysqlSource(CdrSource):
                 lane.conn.close()
             except Exception:
                 pass
+
+
+def _table_day(table: str) -> date | None:
+    """The day of a daily table `e_cdr_YYYYMMDD` (None for `e_cdr` or an impossible date)."""
+    m = re.fullmatch(r"e_cdr_(\d{4})(\d{2})(\d{2})", table)
+    if not m:
+        return None
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+def _day_before(day: date) -> date:
+    return day - timedelta(days=1) if day > date.min else day
+
+
+def _day_after(day: date) -> date:
+    return day + timedelta(days=1) if day < date.max else day
 
 
 def _decoded(row: tuple[Any, ...], decode: dict[int, str]) -> tuple[Any, ...]:

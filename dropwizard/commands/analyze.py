@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 import sys
 from contextlib import nullcontext
@@ -13,6 +14,8 @@ from dropwizard.errors import EXIT_OK, EXIT_THRESHOLD, InputError
 from dropwizard.scope import Scope, iso, parse_time
 
 SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1, "info": 0}
+MAX_SECONDS_LIMIT = 86400.0
+"""The longest --max-seconds accepted: one day per statement."""
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -44,7 +47,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--max-seconds",
         type=float,
         default=30.0,
-        help="server-side time limit per SQL statement (default 30)",
+        help="server-side time limit per SQL statement, 0 < S <= 86400 (default 30)",
     )
     p.add_argument(
         "--burst-minutes",
@@ -74,13 +77,45 @@ def _scope(args: argparse.Namespace) -> Scope:
     return Scope(kind="window", since=since, until=until)
 
 
-def _flow(config: Any) -> Any:
-    try:
-        from dropwizard.wizard.loader import find_flow
+def check_max_seconds(value: float) -> None:
+    """--max-seconds must be a finite number of seconds, above 0 and at most a day."""
+    if not (math.isfinite(value) and 0 < value <= MAX_SECONDS_LIMIT):
+        raise InputError(
+            f"--max-seconds {value:g}: give seconds above 0 and at most "
+            f"{MAX_SECONDS_LIMIT:g} (one day), e.g. --max-seconds 120"
+        )
 
+
+def _flow(config: Any, notes: list[str] | None = None) -> Any:
+    """The call-drop flow, whose findings catalogue words the recommendations.
+
+    A flow that cannot be loaded (a broken user override, say) is reported as a note naming its
+    file and line, and the built-in advice is used: the shipped flow, else the fallback lines.
+    The note goes to `notes`, or to stderr when no list is given.
+    """
+    from dropwizard.errors import DropwizardError
+    from dropwizard.wizard.loader import find_flow, load_flow, shipped_dir
+
+    try:
         return find_flow("call-drop", config)
-    except Exception:
-        return None
+    except DropwizardError as exc:
+        problem = exc.message
+    except Exception as exc:
+        problem = f"cannot load the call-drop flow: {exc}"
+    flow = None
+    shipped = shipped_dir() / "call-drop.yaml"
+    if shipped.is_file() and not problem.startswith(str(shipped)):
+        try:
+            flow = load_flow(shipped)
+        except Exception:
+            flow = None
+    hint = "" if "flows check" in problem else " (see 'dropwizard flows check')"
+    note = f"{problem}{hint}; the built-in advice was used instead"
+    if notes is None:
+        print(f"dropwizard: note: {note}", file=sys.stderr)
+    else:
+        notes.append(note)
+    return flow
 
 
 def report(a: Any) -> dict[str, Any]:
@@ -115,8 +150,7 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.source:
         raise InputError("analyze needs --source: demo, a CSV export, or mysql://USER@HOST:PORT/DB")
-    if args.max_seconds <= 0:
-        raise InputError("--max-seconds must be positive")
+    check_max_seconds(args.max_seconds)
     if not 1 <= args.db_connections <= 8:
         raise InputError("--db-connections must be between 1 and 8")
     scope = _scope(args)
@@ -130,14 +164,19 @@ def run(args: argparse.Namespace) -> int:
             max_seconds=args.max_seconds,
             connections=args.db_connections,
         )
+    flow_notes: list[str] = []
     try:
         with status("analysing CDRs"):
-            a = analyse(src, scope, _flow(config), minute_bursts=args.burst_minutes)
+            flow = _flow(config, flow_notes)
+            a = analyse(src, scope, flow, minute_bursts=args.burst_minutes)
     finally:
         src.close()
-    for note in a.notes:
+    notes = [*flow_notes, *a.notes]
+    for note in notes:
         print(f"dropwizard: note: {note}", file=sys.stderr)
     rep = report(a)
+    if notes:
+        rep["notes"] = notes
     if args.format == "json":
         print(json.dumps(rep, ensure_ascii=False, indent=2))
     elif args.format == "markdown":
@@ -218,16 +257,58 @@ def markdown(rep: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def text(rep: dict[str, Any]) -> None:
-    from rich.console import Console
-    from rich.table import Table
+def _table(
+    con: Any, title: str, columns: list[str], rows: list[list[str]], whole: set[str]
+) -> None:
+    """A table whose `whole` columns (ids, times, gateways) are never cut or wrapped.
 
-    con = Console()
+    The other columns wrap. When the whole columns alone do not fit the console, each row is
+    printed as a block of `column  value` lines instead.
+    """
+    from rich.markup import escape
+    from rich.table import Table
+    from rich.text import Text
+
+    def width(cell: str) -> int:
+        return max((Text.from_markup(x).cell_len for x in cell.splitlines()), default=0)
+
+    widths = [max([len(c)] + [width(r[i]) for r in rows]) for i, c in enumerate(columns)]
+    need = len(columns) * 3 + 1
+    need += sum(w if c in whole else min(w, 8) for c, w in zip(columns, widths, strict=True))
+    if need <= con.width:
+        tab = Table(title=title)
+        for c in columns:
+            if c in whole:
+                tab.add_column(c, no_wrap=True, overflow="ignore")
+            else:
+                tab.add_column(c, overflow="fold")
+        for r in rows:
+            tab.add_row(*r)
+        con.print(tab)
+        return
+    con.print(f"[bold]{escape(title)}[/]")
+    for i, r in enumerate(rows):
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(no_wrap=True)
+        grid.add_column(overflow="fold")
+        for c, v in zip(columns, r, strict=True):
+            grid.add_row(f"  {c}", v)
+        con.print(grid)
+        if i < len(rows) - 1:
+            con.print()
+
+
+def text(rep: dict[str, Any], console: Any = None) -> None:
+    """The report for a terminal or a pipe (rich tables, ids/times/gateways never cut)."""
+    from rich.console import Console
+    from rich.markup import escape as e
+
+    con = console or Console()
     t = rep["totals"]
     w = rep["window"]
     con.print(
-        f"[bold]{rep['source']}[/]  {w['since'] or 'start'} .. {w['until'] or 'end'}"
-        + (f"  gateway {rep['gateway']}" if rep.get("gateway") else "")
+        f"[bold]{e(rep['source'])}[/]  {w['since'] or 'start'} .. {w['until'] or 'end'}"
+        + (f"  gateway {e(rep['gateway'])}" if rep.get("gateway") else "")
     )
     con.print(
         f"calls {t['calls']}  answered {t['answered']} ({_pct(t['answered'], t['calls'])})  "
@@ -235,49 +316,66 @@ def text(rep: dict[str, Any]) -> None:
     )
     if rep.get("call"):
         c = rep["call"]
-        tab = Table(title=f"Call {c['number']} around {c['at']}", show_lines=False)
-        for col in ("start", "stop", "caller gw", "callee gw", "hold s", "ended by", "cause"):
-            tab.add_column(col)
-        for leg in c["legs"]:
-            tab.add_row(
-                leg["start"] or "",
-                leg["stop"] or "",
-                leg["caller_gateway"],
-                leg["callee_gateway"],
-                str(leg["holdtime"]),
-                leg["direction"] or "?",
-                leg["cause_label"],
+        title = f"Call {c['number']} around {c['at']}"
+        if c["legs"]:
+            _table(
+                con,
+                title,
+                ["start", "stop", "caller gw", "callee gw", "hold s", "ended by", "cause"],
+                [
+                    [
+                        e(leg["start"] or ""),
+                        e(leg["stop"] or ""),
+                        e(str(leg["caller_gateway"] or "")),
+                        e(str(leg["callee_gateway"] or "")),
+                        str(leg["holdtime"]),
+                        e(leg["direction"] or "?"),
+                        e(str(leg["cause_label"])),
+                    ]
+                    for leg in c["legs"]
+                ],
+                {"start", "stop", "caller gw", "callee gw"},
             )
-        con.print(tab if c["legs"] else "[yellow]no CDR of that number within ±2 min[/]")
-    tab = Table(title="Findings")
-    for col in ("severity", "finding", "gateway", "calls", "title"):
-        tab.add_column(col)
+        else:
+            con.print(f"[bold]{e(title)}[/]")
+            con.print("[yellow]no CDR of that number within ±2 min[/]")
     colours = {"high": "red", "medium": "yellow", "low": "cyan", "info": "green"}
+    _table(
+        con,
+        "Findings",
+        ["severity", "finding", "gateway", "calls", "title"],
+        [
+            [
+                f"[{colours[f['severity']]}]{f['severity']}[/]",
+                e(f["id"]),
+                e(f.get("gateway") or "-"),
+                str(f["calls"]),
+                e(f["title"]),
+            ]
+            for f in rep["findings"]
+        ],
+        {"severity", "finding", "gateway"},
+    )
     for f in rep["findings"]:
-        tab.add_row(
-            f"[{colours[f['severity']]}]{f['severity']}[/]",
-            f["id"],
-            f.get("gateway") or "-",
-            str(f["calls"]),
-            f["title"],
-        )
-    con.print(tab)
-    for f in rep["findings"]:
-        con.print(f"\n[bold]{f['title']}[/] ({f['id']}, confidence {f['confidence']:.2f})")
-        for e in f["evidence"]:
-            con.print(f"  - {e}")
+        con.print(f"\n[bold]{e(f['title'])}[/] ({e(f['id'])}, confidence {f['confidence']:.2f})")
+        for x in f["evidence"]:
+            con.print(f"  - {e(x)}")
         for r in f["recommendations"]:
-            con.print(f"  > {r}")
-    gt = Table(title="Gateways")
-    for col in ("side", "gateway", "calls", "ASR", "ACD s", "dropped"):
-        gt.add_column(col)
-    for g in rep["gateways"]:
-        gt.add_row(
-            g["side"],
-            g["gateway"],
-            str(g["calls"]),
-            f"{g['asr']:.1%}",
-            str(g["acd_s"]),
-            str(g["dropped"]),
-        )
-    con.print(gt)
+            con.print(f"  > {e(r)}")
+    _table(
+        con,
+        "Gateways",
+        ["side", "gateway", "calls", "ASR", "ACD s", "dropped"],
+        [
+            [
+                g["side"],
+                e(g["gateway"]),
+                str(g["calls"]),
+                f"{g['asr']:.1%}",
+                str(g["acd_s"]),
+                str(g["dropped"]),
+            ]
+            for g in rep["gateways"]
+        ],
+        {"side", "gateway"},
+    )
