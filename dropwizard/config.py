@@ -71,15 +71,38 @@ class Config:
         env = os.environ.get("DROPWIZARD_FLOWS_PATH")
         if env:
             paths += [Path(p).expanduser() for p in env.split(os.pathsep) if p]
-        conf = (self.raw.get("flows") or {}).get("path") or []
+        section = self.raw.get("flows")
+        if section is None:
+            return paths
+        if not isinstance(section, dict):
+            raise InputError(
+                f'{self._where}: flows must be a table: [flows] with path = ["~/dropwizard-flows"]'
+            )
+        conf = section.get("path")
+        if conf is None:
+            return paths
         if isinstance(conf, str):
             conf = [conf]
-        paths += [Path(p).expanduser() for p in conf]
+        if not isinstance(conf, list) or not all(isinstance(p, str) for p in conf):
+            raise InputError(
+                f"{self._where}: [flows] path = {conf!r}: give a directory or a list of "
+                'directories as strings, e.g. path = ["~/dropwizard-flows"]'
+            )
+        paths += [Path(p).expanduser() for p in conf if p]
         return paths
 
     @property
     def keys(self) -> dict[str, str]:
-        return {str(k): str(v) for k, v in (self.raw.get("keys") or {}).items()}
+        section = self.raw.get("keys")
+        if section is None:
+            return {}
+        if not isinstance(section, dict):
+            raise InputError(f'{self._where}: keys must be a table: [keys] with back = "b"')
+        return {str(k): str(v) for k, v in section.items()}
+
+    @property
+    def _where(self) -> str:
+        return str(self.path) if self.path is not None else "config file"
 
     def section(self, name: str) -> dict[str, Any]:
         value = self.raw.get(name) or {}

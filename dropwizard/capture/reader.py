@@ -133,7 +133,7 @@ class CaptureReader:
             offset += pos
         if pos < len(buf):
             self.warnings.append(
-                f"file ends mid-packet at byte {offset + pos} "
+                f"file ends mid-packet at byte {offset} "
                 f"({len(buf) - pos} bytes of a last record): results so far"
             )
 

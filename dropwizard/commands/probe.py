@@ -117,6 +117,14 @@ def validate(args: argparse.Namespace, host: Any) -> dict[str, Any]:
     if args.source:
         params["source"] = args.source
     if args.pcap:
+        from dropwizard.probes.tcpdump import given_path
+
+        local = given_path(host, args.pcap)
+        if local is not None and not local.is_file():
+            raise InputError(
+                f"--pcap {args.pcap}: no such file on {host.name} ({local}); give a pcap/pcapng "
+                "capture file"
+            )
         params["pcap"] = args.pcap
     return params
 

@@ -8,7 +8,7 @@ import json
 import sys
 from typing import Any
 
-from dropwizard.errors import EXIT_USAGE
+from dropwizard.errors import EXIT_USAGE, InputError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -101,6 +101,38 @@ def _print_judgement(j: Any) -> None:
         print(f"    why: {j.why}")
 
 
+def _report_error(path: str, why: str) -> InputError:
+    return InputError(
+        f"--report {path}: cannot write the trainer report: {why} (name another file with --report)"
+    )
+
+
+def _check_report(path: str) -> None:
+    """Fail before the walk when the report cannot be written where asked."""
+    import os
+    import tempfile
+
+    target = os.path.expanduser(path)
+    if os.path.isdir(target):
+        raise _report_error(path, "it is a directory")
+    try:
+        with tempfile.NamedTemporaryFile(dir=os.path.dirname(os.path.abspath(target))):
+            pass
+    except OSError as exc:
+        raise _report_error(path, exc.strerror or str(exc)) from None
+
+
+def _write_report(path: str, text: str) -> None:
+    import os
+
+    from dropwizard.transcript.atomic import write_atomic
+
+    try:
+        write_atomic(os.path.expanduser(path), text)
+    except OSError as exc:
+        raise _report_error(path, exc.strerror or str(exc)) from None
+
+
 def _headless(args: argparse.Namespace, config: Any) -> int:
     from dropwizard.training.answers import Answers, load_answers
     from dropwizard.training.headless import follow_evidence, walk_answers
@@ -110,6 +142,8 @@ def _headless(args: argparse.Namespace, config: Any) -> int:
     scenario = find_scenario(args.scenario, config)
     answers = load_answers(args.answers) if args.answers else Answers()
     answers.check(scenario_flow(scenario, config))
+    if args.report:
+        _check_report(args.report)
     text = args.format == "text"
     run = TrainingRun.open(
         scenario, config=config, transcript=args.transcript, trainee=args.trainee
@@ -144,9 +178,7 @@ def _headless(args: argparse.Namespace, config: Any) -> int:
             stopped = outcome.stopped
         score = run.score()
         if args.report:
-            from dropwizard.transcript.atomic import write_atomic
-
-            write_atomic(args.report, run.report_markdown())
+            _write_report(args.report, run.report_markdown())
         if text:
             if stopped:
                 print(stopped)

@@ -15,7 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--source", help="demo, a CSV path, mysql://USER@HOST:PORT/DB or a configured name"
     )
-    parser.add_argument("--flow", default=DEFAULT_FLOW, help="flow to walk (default call-drop)")
+    parser.add_argument("--flow", help="flow to walk (default call-drop)")
     parser.add_argument(
         "--theme",
         help="Textual theme, e.g. ansi-dark for 16-colour terminals (default textual-dark)",
@@ -52,6 +52,24 @@ def check_source(spec: str, config: object) -> None:
     src.close()
 
 
+def check_theme(name: str) -> None:
+    """An unknown theme is a one-line error before the screen starts, not a crash inside it."""
+    from textual.theme import BUILTIN_THEMES
+
+    if name not in BUILTIN_THEMES:
+        raise InputError(
+            f"--theme {name!r}: no such theme; choose one of {', '.join(sorted(BUILTIN_THEMES))}"
+        )
+
+
+def exit_code(app: object, result: object) -> int:
+    """The process exit code after the app ended: non-zero when it crashed."""
+    code = getattr(app, "return_code", None)
+    if code:
+        return int(code)
+    return result if isinstance(result, int) and not isinstance(result, bool) else 0
+
+
 def check_flow(name: str, config: object) -> None:
     """Load the flow so a broken or missing one fails before the screen starts."""
     try:
@@ -71,24 +89,29 @@ def check_flow(name: str, config: object) -> None:
 def run(args: argparse.Namespace) -> int:
     from dropwizard.config import load_config
 
+    theme = getattr(args, "theme", None)
+    if theme:
+        check_theme(theme)
     config = load_config()
+    _ = config.flows_path  # a malformed [flows] path fails here, not inside the screen
     from dropwizard.tui.keys import keymap_from_config
 
     keymap = keymap_from_config(config.keys)
     source = "demo" if args.demo else args.source
-    if args.flow != DEFAULT_FLOW:
-        check_flow(args.flow, config)  # the shipped default is loaded when the session starts
+    flow = args.flow or DEFAULT_FLOW
+    if flow != DEFAULT_FLOW:
+        check_flow(flow, config)  # the shipped default is loaded when the session starts
     if source:
         check_source(source, config)
     from dropwizard.tui.factory import make_app
 
     app = make_app(
         source=source,
-        flow=args.flow,
+        flow=flow,
         config=config,
         keymap=keymap,
-        theme=getattr(args, "theme", None),
+        theme=theme,
         source_locked=bool(source),
     )
-    rc = app.run()
-    return int(rc or 0)
+    result = app.run()
+    return exit_code(app, result)

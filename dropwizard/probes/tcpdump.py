@@ -185,6 +185,15 @@ class Obtained:
     raw: str = ""
 
 
+def given_path(host: Any, given: str) -> Path | None:
+    """Where to read a pcap named by the operator: on this machine a relative path is relative
+    to the working directory; on a snapshot or another host, the host decides."""
+    inner = getattr(host, "inner", host)
+    if isinstance(inner, LocalHost) and inner.root == Path("/"):
+        return Path(os.path.abspath(os.path.expanduser(given)))
+    return host.local_path(given)
+
+
 def obtain(
     pc: ProbeContext,
     name: str,
@@ -204,7 +213,7 @@ def obtain(
         )
     given = pc.param("pcap")
     if given:
-        local = pc.host.local_path(str(given))
+        local = given_path(pc.host, str(given))
         if local is None or not local.is_file():
             raise InputError(f"pcap {given!r}: no such file on {pc.host.name}")
         return Obtained(path=str(local), data={"pcap": str(local), "given": True}, advice=[])
