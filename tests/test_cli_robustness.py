@@ -296,6 +296,12 @@ def test_analyze_and_run_give_the_same_time_message(capsys) -> None:
     assert one_line(run_err) == one_line(analyze_err)
 
 
+def test_a_mistyped_relative_time_gets_the_time_message(capsys) -> None:
+    for command in ("analyze", "run"):
+        rc, _out, err = dw(capsys, command, "--source", "demo", "--since", "-5x")
+        assert rc == 2 and "cannot read time '-5x'" in one_line(err), (command, err)
+
+
 def test_run_without_source_on_a_cdr_flow_is_refused(capsys) -> None:
     rc, out, err = dw(capsys, "run")
     assert rc == 2 and out == ""

@@ -18,6 +18,11 @@ MAX_SECONDS_LIMIT = 86400.0
 """The longest --max-seconds accepted: one day per statement."""
 
 
+RELATIVE_TIME_ARG = re.compile(r"^-\d+(\.\d+)?\s*[A-Za-z]*$")
+"""Values such as `-24h` (and typos such as `-5x`, which then get the time error) are values of
+`--since`/`--until`, not options."""
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "analyze",
@@ -42,7 +47,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="exit 1 when a finding of this severity or higher is found",
     )
     # let relative times such as `--since -24h` through as values, not as options
-    p._negative_number_matcher = re.compile(r"^-\d+(\.\d+)?\s*[smhdw]?$")
+    p._negative_number_matcher = RELATIVE_TIME_ARG
     p.add_argument(
         "--max-seconds",
         type=float,

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 
+from dropwizard.commands.analyze import RELATIVE_TIME_ARG
 from dropwizard.errors import InputError
-
-RELATIVE_TIME_ARG = re.compile(r"^-\d+(\.\d+)?\s*[A-Za-z]*$")
-"""Values such as `-24h` (and typos such as `-5x`, which then get the time error) are values of
-`--since`/`--until`, not options."""
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
