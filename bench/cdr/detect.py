@@ -27,7 +27,13 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from dropwizard.cdr import analytics  # noqa: E402
-from dropwizard.cdr.demo import DEMO_DAY, GENERATED, gateway_names, generate_tuples  # noqa: E402
+from dropwizard.cdr.demo import (  # noqa: E402
+    DEMO_DAY,
+    FAULT_TYPES,
+    GENERATED,
+    gateway_names,
+    generate_tuples,
+)
 from dropwizard.cdr.duck import DuckSource  # noqa: E402
 from dropwizard.diagnosis.detectors import detect  # noqa: E402
 from dropwizard.diagnosis.finding import Finding  # noqa: E402
@@ -76,6 +82,13 @@ def _window(start_min: int, end_min: int) -> Check:
 def _minute(iso: str) -> int:
     hh, mm = iso.split("T", 1)[1][:5].split(":")
     return int(hh) * 60 + int(mm)
+
+
+BANDS = {
+    "firewall_udp_timeout": ("timeout_s", "firewall_udp_timeout", "provider"),
+    "nat_keepalive": ("binding_s", "nat_keepalive_loss", "customer"),
+}
+"""Band faults: (their parameter, the finding id, the side of the gateway they are planted on)."""
 
 
 def cases(kind: str, rng: random.Random) -> Case:
@@ -152,40 +165,20 @@ def cases(kind: str, rng: random.Random) -> Case:
     if kind == "midcall_failover":
         f = {"type": "midcall_failover", "gateway": prov, "share": rng.uniform(0.03, 0.07)}
         return Case(kind, f, "failover_switch", also_ok=frozenset({"provider_rejection"}))
-    if kind == "firewall_udp_timeout":
+    if kind in BANDS:
+        param, want, side = BANDS[kind]
         t = rng.randint(70, 300)
         f = {
-            "type": "firewall_udp_timeout",
-            "gateway": prov,
+            "type": kind,
+            "gateway": prov if side == "provider" else cust,
             "share": rng.uniform(0.06, 0.12),
-            "params": {"timeout_s": t},
+            "params": {param: t},
         }
-        return Case(kind, f, "firewall_udp_timeout", _onset(t, max(10, t // 10)))
-    if kind == "nat_keepalive":
-        t = rng.randint(70, 300)
-        f = {
-            "type": "nat_keepalive",
-            "gateway": cust,
-            "share": rng.uniform(0.06, 0.12),
-            "params": {"binding_s": t},
-        }
-        return Case(kind, f, "nat_keepalive_loss", _onset(t, max(10, t // 10)))
+        return Case(kind, f, want, _onset(t, max(10, t // 10)))
     raise ValueError(kind)
 
 
-KINDS = (
-    "healthy",
-    "session_timer",
-    "idle_cut",
-    "rtp_timeout",
-    "ack_timeout",
-    "max_call_duration",
-    "provider_503_burst",
-    "provider_487",
-    "midcall_failover",
-    "firewall_udp_timeout",
-    "nat_keepalive",
-)
+KINDS = ("healthy", FAULT_TYPES[0], "idle_cut", *FAULT_TYPES[1:])
 
 
 def planted(c: Case, rows: list[tuple[Any, ...]]) -> int | None:

@@ -24,7 +24,11 @@ def build(path: Path, count: int = 40) -> list[int]:
         for i in range(count)
     ]
     write_pcap(str(path), LINK_ETH, packets)
-    data = path.read_bytes()
+    return record_offsets(path.read_bytes())
+
+
+def record_offsets(data: bytes) -> list[int]:
+    """The byte offset of each record of a whole pcap."""
     offsets, pos = [], 24
     while pos < len(data):
         offsets.append(pos)
@@ -92,10 +96,7 @@ def test_analyser_and_capture_command_report_the_same_byte(
     full = tmp_path / "call.pcap"
     write_pcap(str(full), LINK_ETH, packets)
     data = full.read_bytes()
-    offsets, pos = [], 24
-    while pos < len(data):
-        offsets.append(pos)
-        pos += 16 + struct.unpack_from("<I", data, pos + 8)[0]
+    offsets = record_offsets(data)
     path = cut(full, len(data) - 20, gz=False)
     expected = f"file ends mid-packet at byte {offsets[-1]} "
     result = analyse_file(str(path))
