@@ -124,12 +124,15 @@ class DropwizardApp(App[int]):
 
     def shutdown_session(self) -> None:
         """Cancel the running check, kill its query and close the source; the transcript is
-        already on disk."""
+        already on disk. A session still being opened is dropped when it opens."""
+        from dropwizard.tui.screens.start import StartScreen
         from dropwizard.tui.screens.wizard import WizardScreen
 
         for screen in self.screen_stack:
             if isinstance(screen, WizardScreen):
                 screen.cancel_check(kill=False)
+            elif isinstance(screen, StartScreen):
+                screen.cancel_open()
         self.workers.cancel_all()
         session, self.session = self.session, None
         if session is not None:

@@ -33,20 +33,3 @@ class GatherFailed(Message):
         super().__init__()
         self.node = node
         self.error = error
-
-
-class SessionOpened(Message):
-    """The start screen's worker opened (or resumed) a session."""
-
-    def __init__(self, session: Any, mode: str | None = None) -> None:
-        super().__init__()
-        self.session = session
-        self.mode = mode
-
-
-class SessionFailed(Message):
-    """Opening the session failed; `message` is one line for the operator."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__()
-        self.message = message

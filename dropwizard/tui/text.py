@@ -116,3 +116,27 @@ def reflow(text: str) -> str:
             para.append(stripped)
     flush()
     return "\n".join(out).strip("\n")
+
+
+def short_path(path: Any, limit: int) -> str:
+    """A path in at most `limit` characters: the home directory as `~`, then, if still too long,
+    the middle cut with `…` so the file name stays whole (it is cut only when it alone is longer).
+    """
+    import os
+    from pathlib import Path
+
+    text = safe(str(path)).replace("\n", " ")
+    try:
+        home = str(Path.home())
+    except (KeyError, RuntimeError):
+        home = ""
+    if home not in ("", os.sep) and (text == home or text.startswith(home + os.sep)):
+        text = "~" + text[len(home) :]
+    limit = max(limit, 1)
+    if len(text) <= limit:
+        return text
+    folder, sep, name = text.rpartition(os.sep)
+    if not sep or len(name) + 2 > limit:
+        return "…" + text[len(text) - limit + 1 :] if limit > 1 else "…"
+    keep = limit - len(name) - 2
+    return f"{folder[:keep]}…{os.sep}{name}"

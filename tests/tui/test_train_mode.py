@@ -32,9 +32,11 @@ async def test_proposal_hidden_until_the_junior_chooses() -> None:
             for o in wiz.query_one("#options").options  # type: ignore[attr-defined]
         )
         proposed = s.engine.proposal.option
-        other = next(o for o in s.engine.current.ways_out() if o.id != proposed)
+        opts = list(s.engine.current.ways_out())
+        number = next(i for i, o in enumerate(opts, 1) if o.id == proposed)
+        other = next(o for o in opts if o.id != proposed)
         await pilot.press(option_key(pilot, id=other.id))
         await settle(pilot)
         assert s.engine.path[-1].overridden
         toasts = [str(n.message) for n in app._notifications]
-        assert any(f"evidence says {proposed}" in t for t in toasts)
+        assert any(f"evidence says {number} ({opts[number - 1].label})" in t for t in toasts)

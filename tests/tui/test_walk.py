@@ -126,7 +126,9 @@ async def test_exports_and_ticket_copy(clean_env: Path) -> None:
             assert path.is_file(), path
             events, _ = read_events(wiz.transcript_path)
             assert path.read_text() == export_text(events, fmt)
-            assert str(path) in str(app.screen.query_one("#diag-status", Static).render())
+            status = app.screen.query_one("#diag-status", Static)
+            assert status.path == path  # type: ignore[attr-defined]
+            assert str(status.render()).endswith(path.name)
         json.loads((clean_env / "exports" / f"{wiz.transcript_path.stem}.json.json").read_text())
         await press(pilot, "c")
         osc = [w for w in writes if w.startswith("\x1b]52;c;")]

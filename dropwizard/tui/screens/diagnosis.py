@@ -15,7 +15,7 @@ from textual.widgets import Button, Static
 from dropwizard.tui import keys
 from dropwizard.tui.text import clip, literal, safe, status_value
 from dropwizard.tui.widgets.keybar import KeyBar
-from dropwizard.tui.widgets.status import StatusBadge
+from dropwizard.tui.widgets.status import StatusBadge, StatusLine
 
 GROUPS = (("FIX", "Fix"), ("WORKAROUND", "Workaround"), ("CHECK", "Check"))
 
@@ -89,7 +89,7 @@ class DiagnosisScreen(Screen):
             yield Button("Markdown m", id="exp-markdown", compact=True)
             yield Button("JSON j", id="exp-json", compact=True)
             yield Button("Copy ticket c", id="copy", variant="primary", compact=True)
-        yield Static(id="diag-status")
+        yield StatusLine(id="diag-status")
         yield KeyBar()
 
     def _also_seen(self, findings: list[Any]) -> list[Static]:
@@ -143,11 +143,23 @@ class DiagnosisScreen(Screen):
         return out
 
     def on_mount(self) -> None:
-        self.query_one("#copy", Button).focus()
+        """The findings take the keyboard first (arrows and pages scroll them); Tab reaches the
+        buttons, whose keys work from anywhere on the screen."""
+        self.query_one("#diag-body", VerticalScroll).focus()
 
     def _show_path(self, what: str, path: Any) -> None:
         if path is not None:
-            self.query_one("#diag-status", Static).update(literal(f"{what}: {path}"))
+            self.query_one("#diag-status", StatusLine).show(f"{what}: ", path)
+
+    def action_scroll(self, how: str) -> None:
+        """Scroll the findings whatever has the focus (pages, top, bottom)."""
+        body = self.query_one("#diag-body", VerticalScroll)
+        {
+            "page_down": body.scroll_page_down,
+            "page_up": body.scroll_page_up,
+            "home": body.scroll_home,
+            "end": body.scroll_end,
+        }[how](animate=False)
 
     def action_export(self, fmt: str) -> None:
         self._show_path(f"Saved {fmt}", self.wizard.export(fmt))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Callable
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -18,7 +21,6 @@ from dropwizard.errors import DropwizardError
 from dropwizard.scope import Scope, parse_time
 from dropwizard.tui import keys
 from dropwizard.tui.backend import Resumable, StartRequest
-from dropwizard.tui.messages import SessionFailed, SessionOpened
 from dropwizard.tui.text import literal, safe
 from dropwizard.tui.widgets.keybar import KeyBar
 
@@ -33,6 +35,25 @@ PASSWORD_ENV = "DROPWIZARD_MYSQL_PASSWORD"
 OTHER_CSV = "__csv__"
 OTHER_MYSQL = "__mysql__"
 
+Outcome = tuple[Any, str | None]
+"""What opening gave: (session, None), or (None, a one-line error)."""
+
+
+def discard(outcome: Outcome, new: bool) -> None:
+    """Close a session nobody will walk; a new one's transcript goes too (nothing was decided)."""
+    session = outcome[0]
+    if session is None:
+        return
+    try:
+        session.close()
+    except Exception:
+        pass
+    if new:
+        try:
+            Path(session.transcript_path).unlink(missing_ok=True)
+        except (OSError, AttributeError, TypeError):
+            pass
+
 
 class StartScreen(Screen):
     """Pick what to diagnose. Enter in any field (or F5) starts; Ctrl+R resumes."""
@@ -42,8 +63,23 @@ class StartScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.resumable: Resumable | None = None
-        self.busy = False
+        self._busy = False
         self._last: StartRequest | None = None
+        self._token = threading.Event()
+        """Set when the open in progress is cancelled (Esc) or the app quits."""
+        self.opening: threading.Thread | None = None
+        """The thread opening the source (it may outlive a cancel; its session is then dropped)."""
+
+    @property
+    def busy(self) -> bool:
+        """A session is being opened."""
+        return self._busy
+
+    @busy.setter
+    def busy(self, value: bool) -> None:
+        self._busy = value
+        if self.is_mounted:
+            self.refresh_bindings()
 
     def compose(self) -> ComposeResult:
         opts = self.app.options  # type: ignore[attr-defined]
@@ -245,61 +281,110 @@ class StartScreen(Screen):
         self.begin(req)
 
     def begin(self, req: StartRequest) -> None:
-        """Open the session in a thread (a MySQL connect may take seconds)."""
+        """Open the session in a thread (a MySQL connect or a big CSV may take long); Esc
+        cancels."""
         self._last = req
-        self.busy = True
         self.show_error("")
-        self.query_one("#start-error", Static).update(literal(f"Opening {req.source}..."))
-        self._open(req)
-
-    @work(thread=True, exclusive=True, group="open", exit_on_error=False)
-    def _open(self, req: StartRequest) -> None:
         backend = self.app.backend  # type: ignore[attr-defined]
-        self._post_session(lambda: backend.open_session(req), req.mode)
+        self._launch(lambda: backend.open_session(req), req.mode, new=True)
+        self.query_one("#start-error", Static).update(
+            literal(f"Opening {req.source}... Esc cancels")
+        )
 
     def action_resume(self) -> None:
-        if self.busy or self.resumable is None:
+        if self.busy:
+            return
+        found = self.resumable
+        if found is None:
             self.show_error("No unfinished session to resume.")
             return
-        self.busy = True
-        self._resume(self.resumable)
-
-    @work(thread=True, exclusive=True, group="open", exit_on_error=False)
-    def _resume(self, found: Resumable) -> None:
         backend = self.app.backend  # type: ignore[attr-defined]
-        self._post_session(lambda: backend.resume_session(found.path))
+        self._launch(lambda: backend.resume_session(found.path), None, new=False)
 
-    def _post_session(self, opener: Callable[[], Any], mode: str | None = None) -> None:
-        """Run `opener` (in the worker's thread); post SessionOpened, or SessionFailed."""
+    def _launch(self, opener: Callable[[], Any], mode: str | None, new: bool) -> None:
+        self.cancel_open()
+        self._token = token = threading.Event()
+        self.busy = True
+        self._open(opener, mode, new, token)
+
+    @work(exclusive=True, group="open", exit_on_error=False)
+    async def _open(
+        self, opener: Callable[[], Any], mode: str | None, new: bool, token: threading.Event
+    ) -> None:
+        """Run `opener` in a daemon thread and wait for it here. Esc or quitting stop the wait at
+        once (quitting does not wait for the thread); a session that opens after that is
+        closed, never shown, and a new one leaves no transcript behind."""
+        loop = asyncio.get_running_loop()
+        result: asyncio.Future[Outcome] = loop.create_future()
+
+        def deliver(outcome: Outcome) -> None:
+            if token.is_set() or result.done():
+                discard(outcome, new)
+            else:
+                result.set_result(outcome)
+
+        def run() -> None:
+            outcome: Outcome
+            try:
+                outcome = (opener(), None)
+            except DropwizardError as exc:
+                outcome = (None, exc.message)
+            except Exception as exc:
+                outcome = (None, f"{type(exc).__name__}: {exc}")
+            if token.is_set():
+                discard(outcome, new)
+                return
+            try:
+                loop.call_soon_threadsafe(deliver, outcome)
+            except RuntimeError:  # the app's event loop is gone
+                discard(outcome, new)
+
+        self.opening = threading.Thread(target=run, name="dropwizard-open", daemon=True)
+        self.opening.start()
         try:
-            session = opener()
-        except DropwizardError as exc:
-            self.post_message(SessionFailed(exc.message))
-            return
-        except Exception as exc:
-            self.post_message(SessionFailed(f"{type(exc).__name__}: {exc}"))
-            return
-        self.post_message(SessionOpened(session, mode))
-
-    @on(SessionOpened)
-    def _opened(self, msg: SessionOpened) -> None:
+            session, error = await result
+        except asyncio.CancelledError:
+            token.set()
+            raise
         self.busy = False
-        self.app.open_wizard(msg.session, msg.mode)  # type: ignore[attr-defined]
+        if error is not None:
+            self._failed(error)
+        else:
+            self.app.open_wizard(session, mode)  # type: ignore[attr-defined]
 
-    @on(SessionFailed)
-    def _failed(self, msg: SessionFailed) -> None:
+    def cancel_open(self) -> bool:
+        """Stop waiting for the session being opened; True when one was."""
+        if not self.busy:
+            return False
+        self._token.set()
+        self.workers.cancel_group(self, "open")
         self.busy = False
-        self.show_error(msg.message)
+        return True
+
+    def action_cancel_open(self) -> None:
+        if self.cancel_open():
+            self.show_error("")
+            self.query_one("#start-error", Static).update(
+                literal("Cancelled: nothing was opened. F5 starts again.")
+            )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_open":
+            return self.busy
+        return True
+
+    def _failed(self, message: str) -> None:
+        self.show_error(message)
         req = self._last
         if (
             req is not None
             and req.source.lower().startswith("mysql://")
-            and ("access denied" in msg.message.lower())
+            and ("access denied" in message.lower())
         ):
             from dropwizard.tui.screens.password import PasswordScreen
 
             where = req.source.split("://", 1)[1].split("/", 1)[0]
-            self.app.push_screen(PasswordScreen(where, msg.message), callback=self._password)
+            self.app.push_screen(PasswordScreen(where, message), callback=self._password)
 
     def _password(self, password: str | None) -> None:
         """Retry with the typed password, handed to the MySQL source through its environment

@@ -25,6 +25,7 @@ from dropwizard.tui.screens.help import HelpScreen
 from dropwizard.tui.text import literal, safe
 from dropwizard.tui.widgets.evidence_view import EvidenceCard, RunningCard
 from dropwizard.tui.widgets.keybar import KeyBar
+from dropwizard.tui.widgets.status import StatusLine
 
 TRAINING_KEYS: tuple[keys.Key, ...] = tuple(k for k in keys.KEYS if k.scope == "training")
 
@@ -180,7 +181,7 @@ class TrainingScreen(Screen[None]):
         yield Static(id="t-hints")
         yield OptionList(id="t-options")
         yield VerticalScroll(id="t-results")
-        yield Static(id="t-status")
+        yield StatusLine(id="t-status")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -204,8 +205,9 @@ class TrainingScreen(Screen[None]):
             parts.append("results" if self.phase == "finished" else f"step {n}")
         return Text(" · ".join(safe(p) for p in parts), no_wrap=True, overflow="ellipsis")
 
-    def set_status(self, text: str) -> None:
-        self.query_one("#t-status", Static).update(literal(text))
+    def set_status(self, text: str, path: Any = None) -> None:
+        """The status line; a `path` after the text is shortened so its file name shows."""
+        self.query_one("#t-status", StatusLine).show(text, path)
 
     def _set_phase(self, phase: str) -> None:
         self.phase = phase
@@ -565,7 +567,7 @@ class TrainingScreen(Screen[None]):
             return None
         self.report = path
         self.notify(f"Trainer report saved: {path}", markup=False, timeout=10)
-        self.set_status(f"Trainer report saved: {path}")
+        self.set_status("Trainer report saved: ", path)
         if self.phase == "finished":
             self.query_one("#t-export", Static).update(literal(f"Trainer report saved: {path}"))
             self.query_one("#t-results", VerticalScroll).scroll_end(animate=False)

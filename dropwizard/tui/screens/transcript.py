@@ -14,8 +14,9 @@ from textual.widgets import Static
 
 from dropwizard.tui import keys
 from dropwizard.tui import text as tx
-from dropwizard.tui.text import clip, literal, status_value
+from dropwizard.tui.text import clip, status_value
 from dropwizard.tui.widgets.keybar import KeyBar
+from dropwizard.tui.widgets.status import StatusLine
 
 
 def _ts(value: Any) -> datetime | None:
@@ -25,15 +26,21 @@ def _ts(value: Any) -> datetime | None:
         return None
 
 
-def event_line(ev: dict[str, Any], t0: datetime | None) -> Text:
-    """One transcript event as one literal line, time relative to the session start."""
+KIND_WIDTH = len("session_started")
+"""The event kind column: as wide as the longest kind the core writes."""
+
+
+def event_line(ev: dict[str, Any], t0: datetime | None, width: int = KIND_WIDTH) -> Text:
+    """One transcript event as one literal line, time relative to the session start; the kind
+    padded to `width` and always followed by two spaces."""
     t = _ts(ev.get("ts"))
     rel = "      "
     if t and t0:
         rel = tx.rel_time((t - t0).total_seconds())
     kind = str(ev.get("type", "?"))
     line = Text(f"{rel} ", style="dim")
-    line.append(f"{kind:<13}", style="bold" if kind in ("note", "finding", "override") else "")
+    line.append(f"{kind:<{width}}", style="bold" if kind in ("note", "finding", "override") else "")
+    line.append("  ")
     body = ""
     if kind == "session_started":
         body = f"flow {ev.get('flow')} v{ev.get('flow_version', '?')}, source {ev.get('source')}, mode {ev.get('mode')}"
@@ -80,7 +87,7 @@ class TranscriptScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static(id="tr-top")
         yield VerticalScroll(id="tr-body")
-        yield Static(id="tr-path")
+        yield StatusLine(id="tr-path")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -96,12 +103,13 @@ class TranscriptScreen(Screen):
         top = Text("Transcript", style="bold")
         top.append(f" - {len(events)} events, saved after every step")
         self.query_one("#tr-top", Static).update(top)
-        self.query_one("#tr-path", Static).update(literal(f"File: {path}"))
+        self.query_one("#tr-path", StatusLine).show("File: ", path)
         t0 = _ts(events[0].get("ts")) if events else None
         body = self.query_one("#tr-body", VerticalScroll)
         body.remove_children()
+        width = max([KIND_WIDTH, *(len(str(ev.get("type", "?"))) for ev in events)])
         body.mount_all(
-            [Static(event_line(ev, t0), classes=f"ev-{ev.get('type', '')}") for ev in events]
+            [Static(event_line(ev, t0, width), classes=f"ev-{ev.get('type', '')}") for ev in events]
         )
         body.scroll_end(animate=False)
         body.focus()

@@ -24,7 +24,10 @@ from dropwizard.tui.text import clip, fmt_value, literal
 from dropwizard.tui.widgets.evidence_view import EvidenceCard, RunningCard
 from dropwizard.tui.widgets.keybar import KeyBar
 from dropwizard.tui.widgets.path import Breadcrumb, Crumb, PathTree
-from dropwizard.tui.widgets.status import StatusBadge
+from dropwizard.tui.widgets.status import StatusBadge, StatusLine
+
+CANCELLED = "Check cancelled: evidence incomplete, no proposal - press r to re-run."
+"""Shown in place of a proposal when the operator cancelled the step's check."""
 
 
 def ways_out(node: Any) -> list[Any]:
@@ -38,6 +41,7 @@ class WizardScreen(Screen):
 
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings("wizard")
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (32, "-tall")]
 
     def __init__(self, session: Any, mode: str = "diagnose") -> None:
         super().__init__()
@@ -53,6 +57,10 @@ class WizardScreen(Screen):
         self._node_id: str | None = None
         self._live: dict[str, Any] = {}
         """Evidence shown for the current node by gatherer name; None while it runs."""
+        self._incomplete: set[str] = set()
+        """Nodes whose last check was cancelled: their evidence is partial, so no proposal."""
+        self._decided: set[str] = {str(s.node) for s in getattr(self.engine, "path", []) or []}
+        """Nodes the operator has chosen at: in training their proposal is no longer hidden."""
         self.engine.add_listener(self._on_engine_event)
 
     # ----------------------------------------------------------------- layout
@@ -72,7 +80,7 @@ class WizardScreen(Screen):
                 yield VerticalScroll(id="evidence")
                 yield Static(id="proposal")
                 yield OptionList(id="options")
-        yield Static(id="status")
+        yield StatusLine(id="status")
         yield KeyBar()
 
     def on_unmount(self) -> None:
@@ -137,7 +145,7 @@ class WizardScreen(Screen):
         node = self.engine.current
         self._node_id = node.id
         self._proposal = None
-        self._revealed = self.mode != "train"
+        self._revealed = self.mode != "train" or node.id in self._decided
         crumbs = self.crumbs()
         self.query_one("#crumbs", Breadcrumb).set_path(crumbs)
         self.query_one("#path-tree", PathTree).set_path(crumbs)
@@ -196,9 +204,12 @@ class WizardScreen(Screen):
             box.mount_all(widgets)
 
     def _after_evidence(self) -> None:
-        """Propose (the engine decides from the facts), then show the options."""
+        """Propose (the engine decides from the facts), then show the options. A cancelled
+        check proposes nothing: its evidence is partial."""
         node = self.engine.current
-        if node.type in ("ask", "check"):
+        incomplete = node.id in self._incomplete
+        self._proposal = None
+        if node.type in ("ask", "check") and not incomplete:
             try:
                 self._proposal = self.engine.propose()
             except Exception as exc:  # a flow bug must not end the session
@@ -209,6 +220,8 @@ class WizardScreen(Screen):
         if getattr(self.engine, "finished", False):
             self.set_status("Diagnosis reached: d shows findings and exports.")
             self.app.call_later(self.action_diagnosis)
+        elif incomplete:
+            self.set_status(CANCELLED)
         else:
             self.set_status("")
 
@@ -221,7 +234,9 @@ class WizardScreen(Screen):
             return
         option = getattr(prop, "option", None)
         text = Text()
-        if option and not self._revealed:
+        if node.id in self._incomplete:
+            text.append(CANCELLED, style="bold")
+        elif option and not self._revealed:
             text.append("Proposal hidden: choose first, then see what the evidence says.")
         elif option:
             ids = [o.id for o in ways_out(node)]
@@ -260,14 +275,16 @@ class WizardScreen(Screen):
             )
             ol.add_option(Option(prompt, id=opt.id))
         ol.display = bool(opts)
+        ol.styles.min_height = min(len(opts), 5)
         if opts:
             ids = [o.id for o in opts]
             ol.highlighted = ids.index(proposed) if proposed in ids else 0
             if not self.gathering:
                 ol.focus()
 
-    def set_status(self, text: str) -> None:
-        self.query_one("#status", Static).update(literal(text))
+    def set_status(self, text: str, path: Any = None) -> None:
+        """The status line; a `path` after the text is shortened so its file name shows."""
+        self.query_one("#status", StatusLine).show(text, path)
 
     # ---------------------------------------------------------------- gathering
 
@@ -292,6 +309,7 @@ class WizardScreen(Screen):
         self._cancel = threading.Event()
         self.ctx.cancel = self._cancel
         self.gathering = True
+        self._incomplete.discard(node.id)
         self._live = dict.fromkeys(getattr(node, "gather", []) or [])
         self._render_evidence()
         self.query_one("#proposal", Static).display = False
@@ -322,9 +340,9 @@ class WizardScreen(Screen):
         for ev in msg.evidence:
             self._live[getattr(ev, "name", "?")] = ev
         self._live = {k: v for k, v in self._live.items() if v is not None}
-        self._render_evidence()
         if msg.cancelled:
-            self.notify("Check cancelled: answer by hand or press r to rerun.", markup=False)
+            self._incomplete.add(msg.node)
+        self._render_evidence()
         if self._run_pending():
             return
         self.query_one("#proposal", Static).display = True
@@ -387,7 +405,7 @@ class WizardScreen(Screen):
     def action_pick(self, n: int) -> None:
         opts = ways_out(self.engine.current)
         if not 1 <= n <= len(opts):
-            self.bell()
+            self.app.bell()
             return
         self._when_idle(lambda: self.choose(opts[n - 1].id))
 
@@ -399,17 +417,32 @@ class WizardScreen(Screen):
 
     def choose(self, option_id: str) -> None:
         """Take an option (an override when it differs from the proposal) and show the next step."""
+        node = self.engine.current
         proposed = getattr(self._proposal, "option", None)
         if self.mode == "train" and proposed and not self._revealed:
             reason = getattr(self._proposal, "reason", "")
-            verdict = "matches" if proposed == option_id else f"differs: evidence says {proposed}"
-            self.notify(f"Your choice {verdict}. {reason}", markup=False, timeout=10)
+            said = self._option_text(node, proposed)
+            verdict = "matches" if proposed == option_id else "differs"
+            self.notify(
+                f"Your choice {verdict}: the evidence says {said}. {reason}",
+                markup=False,
+                timeout=10,
+            )
         try:
             self.engine.choose(option_id, by="operator")
         except Exception as exc:
             self.notify(f"cannot choose {option_id}: {exc}", severity="error", markup=False)
             return
+        self._decided.add(node.id)
         self.show_node()
+
+    @staticmethod
+    def _option_text(node: Any, option_id: str) -> str:
+        """`2 (Another fixed duration...)`: the option as the operator sees it."""
+        for i, opt in enumerate(ways_out(node), 1):
+            if opt.id == option_id:
+                return f"{i} ({opt.label})"
+        return option_id
 
     def action_back(self) -> None:
         def go() -> None:
@@ -495,7 +528,7 @@ class WizardScreen(Screen):
             self.notify(f"export failed: {exc}", severity="error", markup=False)
             return None
         self.notify(f"Saved {fmt}: {path}", markup=False, timeout=10)
-        self.set_status(f"Saved {fmt}: {path}")
+        self.set_status(f"Saved {fmt}: ", path)
         return path
 
     def copy_ticket(self) -> Path | None:

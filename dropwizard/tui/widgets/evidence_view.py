@@ -14,7 +14,7 @@ from dropwizard.tui.text import clip, literal, safe, status_value
 from dropwizard.tui.widgets.chart import ColumnChart
 from dropwizard.tui.widgets.evidence_charts import duration_chart, rejection_chart
 from dropwizard.tui.widgets.status import StatusBadge
-from dropwizard.tui.widgets.tables import best_table, rich_table, tables_in
+from dropwizard.tui.widgets.tables import TableData, best_table, fit_table, tables_in
 
 
 def _get(ev: Any, name: str, default: Any = None) -> Any:
@@ -77,9 +77,31 @@ class EvidenceCard(Vertical):
             )
             if table is not None:
                 rows = 4 if self.compact else 12
-                yield Static(rich_table(table, max_rows=rows), classes="ev-table")
+                yield CardTable(table, rows, classes="ev-table")
         for line in (_get(ev, "advice", []) or [])[:2]:
             yield Static(literal("→ " + clip(line, 200)), classes="ev-advice")
+
+
+class CardTable(Static):
+    """A card's table fitted to the card's width (see `fit_table`), refitted on resize."""
+
+    def __init__(self, table: TableData, max_rows: int, classes: str | None = None) -> None:
+        super().__init__(classes=classes)
+        self.table = table
+        self.max_rows = max_rows
+        self._width = 0
+
+    def on_mount(self) -> None:
+        self._fit(self.content_size.width or max(self.app.size.width - 4, 20))
+
+    def on_resize(self) -> None:
+        if self.content_size.width:
+            self._fit(self.content_size.width)
+
+    def _fit(self, width: int) -> None:
+        if width != self._width:
+            self._width = width
+            self.update(fit_table(self.table, width, self.max_rows))
 
 
 class RunningCard(Horizontal):

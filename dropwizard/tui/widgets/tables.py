@@ -80,6 +80,62 @@ def rich_table(table: TableData, max_rows: int = 6, cell: int = 24) -> Table:
     return t
 
 
+KEY_COLUMNS = frozenset({"id", "name", "gateway", "gw", "node", "callid", "call_id", "cause"})
+"""Columns that name things: shown whole (a cut gateway name is a wrong gateway name)."""
+KEY_CELL = 48
+"""Longest key cell shown whole."""
+
+
+def is_key_column(name: str) -> bool:
+    n = name.lower()
+    return n in KEY_COLUMNS or n.endswith(("_id", "gateway", "_name"))
+
+
+def fit_table(table: TableData, width: int, max_rows: int = 4, cell: int = 24) -> Table:
+    """The table in `width` columns for an evidence card: key columns (ids, gateway names)
+    whole, other cells cut at `cell`; when it is still too wide, the longest other columns are
+    left out (the caption says so; `v` shows them all)."""
+    rows = table.rows[:max_rows]
+    key = [is_key_column(c) for c in table.columns]
+    need = [
+        min(
+            max([len(clip(fmt_value(r[i]), 400)) for r in rows] + [len(c)]),
+            KEY_CELL if key[i] else cell,
+        )
+        for i, c in enumerate(table.columns)
+    ]
+    full = [
+        max([len(clip(fmt_value(r[i]), 400)) for r in rows] + [0])
+        for i in range(len(table.columns))
+    ]
+    keep = list(range(len(table.columns)))
+
+    def cost() -> int:
+        return sum(need[i] for i in keep) + 3 * (len(keep) - 1)
+
+    droppable = sorted((i for i in keep if not key[i]), key=lambda i: (full[i], i), reverse=True)
+    while keep and cost() > width and droppable:
+        keep.remove(droppable.pop(0))
+    t = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, expand=False)
+    for i in keep:
+        t.add_column(
+            literal(clip(table.columns[i], need[i])),
+            overflow="ellipsis",
+            no_wrap=True,
+            min_width=need[i] if key[i] else None,
+        )
+    for row in rows:
+        t.add_row(*(literal(clip(fmt_value(row[i]), need[i])) for i in keep))
+    notes = []
+    if table.total > max_rows:
+        notes.append(f"{max_rows} of {table.total} rows")
+    if len(keep) < len(table.columns):
+        notes.append(f"{len(keep)} of {len(table.columns)} columns")
+    if notes:
+        t.caption = "; ".join(notes) + "; v shows all"
+    return t
+
+
 def best_table(tables: list[TableData]) -> TableData | None:
     """The table worth showing on the wizard screen: records first, key/value last."""
     records = [t for t in tables if t.columns != ["key", "value"] and t.title != "findings"]
