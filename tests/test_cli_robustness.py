@@ -96,10 +96,19 @@ def test_app_result_is_kept_when_it_ends_cleanly(monkeypatch, capsys) -> None:
     assert dw(capsys, "--demo")[0] == 129
 
 
+@pytest.mark.parametrize(("code", "want"), [(1, 1), (0, 0)])
+def test_training_screen_exit_code_is_the_apps(monkeypatch, code: int, want: int) -> None:
+    import dropwizard.tui.training as training
+
+    monkeypatch.setattr(training, "make_training_app", lambda *a, **k: FakeApp(code))
+    monkeypatch.setattr(training, "transcript_path", lambda _id: None)
+    assert training.run_training("ack-timeout-32s") == want
+
+
 def test_real_textual_crash_gives_return_code_1() -> None:
     from textual.app import App
 
-    from dropwizard.commands.wizard import exit_code
+    from dropwizard.tui.factory import exit_code
 
     class Crashing(App[None]):
         def on_mount(self) -> None:

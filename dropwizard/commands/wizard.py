@@ -62,14 +62,6 @@ def check_theme(name: str) -> None:
         )
 
 
-def exit_code(app: object, result: object) -> int:
-    """The process exit code after the app ended: non-zero when it crashed."""
-    code = getattr(app, "return_code", None)
-    if code:
-        return int(code)
-    return result if isinstance(result, int) and not isinstance(result, bool) else 0
-
-
 def check_flow(name: str, config: object) -> None:
     """Load the flow so a broken or missing one fails before the screen starts."""
     try:
@@ -103,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         check_flow(flow, config)  # the shipped default is loaded when the session starts
     if source:
         check_source(source, config)
-    from dropwizard.tui.factory import make_app
+    from dropwizard.tui.factory import exit_code, make_app
 
     app = make_app(
         source=source,

@@ -37,3 +37,11 @@ def make_app(
         offer_resume=offer_resume,
     )
     return DropwizardApp(options)
+
+
+def exit_code(app: object, result: object) -> int:
+    """The process exit code after the app ended: non-zero when it crashed."""
+    code = getattr(app, "return_code", None)
+    if code:
+        return int(code)
+    return result if isinstance(result, int) and not isinstance(result, bool) else 0

@@ -129,4 +129,6 @@ def run_training(scenario: Any, config: Any = None) -> int:
     app = make_training_app(
         scenario, config=config, transcript=transcript_path(scenario.id), keymap=keymap
     )
-    return int(app.run() or 0)
+    from dropwizard.tui.factory import exit_code
+
+    return exit_code(app, app.run())
