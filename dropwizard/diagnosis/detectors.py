@@ -165,7 +165,7 @@ def _cut_at(h: Hist, s: Spike) -> int:
     """The second a fixed cut happens: the spike's tallest bin, or the one before it when that
     holds a good part of the pile too (holdtime is whole seconds: a cut at T lands on T or T+1)."""
     below = h.arr[s.at - 1] if s.at > 1 else 0
-    return s.at - 1 if below >= 2 and below >= 0.25 * h.arr[s.at] else s.at
+    return s.at - 1 if below >= max(1.0, 0.25 * h.arr[s.at]) else s.at
 
 
 RTP_BEFORE_S = 120

@@ -117,6 +117,7 @@ def test_early_cuts_are_media_that_never_flowed(seed: int, timer_s: int) -> None
         ({1768: 4, 1769: 5}, "session_timer", 1768),
         ({1768: 9, 1769: 2}, "session_timer", 1768),
         ({30: 10, 31: 12}, "rtp_timeout", 30),
+        ({30: 1, 31: 4}, "rtp_timeout", 30),
         ({32: 10, 33: 7}, "ack_timeout", 32),
         ({32: 5, 33: 9}, "ack_timeout", 32),
         ({31: 1, 32: 10}, "ack_timeout", 32),
