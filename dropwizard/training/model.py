@@ -34,6 +34,7 @@ TOP_KEYS = {
     "teaches",
     "path",
     "debrief",
+    "why",
 }
 REQUIRED = ("id", "title", "difficulty", "brief", "dataset", "diagnosis", "debrief")
 FAULT_KEYS = ("type", "gateway", "params", "share", "window")
@@ -128,6 +129,11 @@ class Scenario:
     capture: Path | None = None
     params: dict[str, Any] = field(default_factory=dict)
     expect: dict[str, str] = field(default_factory=dict)
+    """Per node, the scenario's answer (the first option `expect` lists)."""
+    also: dict[str, list[str]] = field(default_factory=dict)
+    """Per node, the other options `expect` lists: accepted alternatives, as right as the answer."""
+    why: dict[str, str] = field(default_factory=dict)
+    """Per node, why the scenario's answer (and any alternative) is right there."""
     hints: dict[str, list[str]] = field(default_factory=dict)
     teaches: list[str] = field(default_factory=list)
     walk: list[str] = field(default_factory=list)
@@ -140,6 +146,13 @@ class Scenario:
     @property
     def difficulty_rank(self) -> int:
         return DIFFICULTIES.index(self.difficulty) if self.difficulty in DIFFICULTIES else 9
+
+    def accepted(self, node_id: str) -> list[str]:
+        """The options the scenario counts as right at a node: its answer first, then the
+        accepted alternatives; empty when the scenario says nothing about the node."""
+        if node_id not in self.expect:
+            return []
+        return [self.expect[node_id], *self.also.get(node_id, [])]
 
     def hints_for(self, node_id: str) -> list[str]:
         return list(self.hints.get(node_id, [])) + list(self.hints.get(ANY_NODE, []))

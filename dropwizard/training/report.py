@@ -41,6 +41,12 @@ class DecisionRecord:
     proposal_reason: str = ""
     attempts: list[Attempt] = field(default_factory=list)
     hints: list[str] = field(default_factory=list)
+    answer_label: str | None = None
+    """The label of the option counted as right (`decision.expected`)."""
+    also: list[tuple[str, str]] = field(default_factory=list)
+    """(option id, label) of the other options counted as right."""
+    note: str = ""
+    """The scenario's reason for its answer at this node (`why`)."""
     timeline: list[Attempt | str] = field(default_factory=list)
     """Attempts and hints (text) in the order they happened."""
 
@@ -134,10 +140,17 @@ def render(
         if rec.proposal:
             reason = f": {rec.proposal_reason}" if rec.proposal_reason else ""
             out.append(f"- Evidence supported: `{rec.proposal}` ({rec.proposal_label}){reason}")
+            if d.expected and d.expected != rec.proposal:
+                out.append(f"- The scenario's answer: `{d.expected}` ({rec.answer_label})")
         elif d.expected:
             out.append(f"- Evidence did not decide; the scenario's answer is `{d.expected}`")
         else:
             out.append("- Evidence did not decide; any option was accepted")
+        also = [(o, label) for o, label in rec.also if o != rec.proposal]
+        if also:
+            out.append("- Also accepted: " + ", ".join(f"`{o}` ({label})" for o, label in also))
+        if rec.note and d.expected:
+            out.append(f"- Why: {rec.note}")
         out += [f"- Time: {d.seconds:.0f} s", ""]
     if fixes:
         out += ["## What the flow recommends for the finding reached", ""]

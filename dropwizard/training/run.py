@@ -244,8 +244,8 @@ class TrainingRun:
             visit.presented_at = None
         rec.decision.attempts.append(option_id)
         expected = rec.decision.expected
-        correct = None if expected is None else option_id == expected
-        why = self._why(node, visit, correct)
+        correct = rec.decision.is_right(option_id)
+        why = self._why(node, visit, option_id, correct)
         attempt = Attempt(option_id, opt.label, correct, why)
         rec.attempts.append(attempt)
         rec.timeline.append(attempt)
@@ -418,13 +418,16 @@ class TrainingRun:
         if visit is None:
             evs = self.engine.gather() if node.gather else []
             proposal = self.engine.propose()
-            expected = proposal.option or self.scenario.expect.get(node.id)
+            expected, alternatives = _accepted(proposal.option, self.scenario.accepted(node.id))
             visit = _Visit(
                 record=DecisionRecord(
-                    decision=Decision(node=node.id, expected=expected),
+                    decision=Decision(node=node.id, expected=expected, alternatives=alternatives),
                     title=node.title,
                     question=node.question or "",
                     evidence=[_shown(e) for e in evs],
+                    answer_label=_label(node, expected) if expected else None,
+                    also=[(a, _label(node, a)) for a in alternatives],
+                    note=self.scenario.why.get(node.id, ""),
                 ),
                 proposal=proposal,
             )
@@ -448,32 +451,59 @@ class TrainingRun:
         rec.proposal_label = opt.label if opt else p.option
         rec.proposal_reason = " ".join((p.reason or "").split())
 
-    def _why(self, node: Any, visit: _Visit, correct: bool | None) -> str:
+    def _why(self, node: Any, visit: _Visit, chosen: str, correct: bool | None) -> str:
+        """The verdict's reason: the evidence's `because` text for the option it supports, the
+        scenario's `why` text where the scenario decides or accepts an alternative."""
         rec = visit.record
         p = visit.proposal
         reason = " ".join((p.reason or "").split()) if p is not None else ""
-        expected = rec.decision.expected
-        exp_opt = node.option(expected) if expected else None
+        supported = p.option if p is not None else None
+        d = rec.decision
+        note = rec.note
         if correct is None:
             undecided = ", ".join(getattr(p, "undecided", []) or [])
             base = "The evidence does not settle this step"
             base += f" (undecided: {undecided})." if undecided else "."
             return base
         if correct:
-            return reason or f"{exp_opt.label if exp_opt else expected} is the right way on here."
-        label = exp_opt.label if exp_opt else expected
-        if p is not None and p.option:
-            return (
+            if chosen == supported and reason:
+                return reason
+            return note or f"{_label(node, chosen)} is a right way on here."
+        label = _label(node, d.expected) if d.expected else ""
+        if supported is not None and supported == d.expected:
+            text = (
                 f"The evidence supports '{label}': {reason}"
                 if reason
                 else f"The evidence supports '{label}'."
             )
-        return f"The scenario's answer here is '{label}'."
+        else:
+            text = f"The scenario's answer here is '{label}'."
+        others = [f"'{_label(node, a)}'" for a in d.accepted[1:]]
+        if others:
+            text += f" Also accepted: {', '.join(others)}."
+        return f"{text} {note}" if note else text
 
     def _decision_points(self, d: Decision) -> int:
         if not d.judged or not d.correct:
             return 0
         return max(0, self.rules.decision_points - self.rules.wrong_attempt_cost * d.wrong_attempts)
+
+
+def _accepted(supported: str | None, scenario: list[str]) -> tuple[str | None, list[str]]:
+    """(the answer, accepted alternatives) at a node: the scenario's options when it lists any
+    (its first is the answer), with the evidence's option always among the accepted ones;
+    otherwise the option the evidence supports."""
+    if not scenario:
+        return supported, []
+    alternatives = list(scenario[1:])
+    if supported is not None and supported not in scenario:
+        alternatives.append(supported)
+    return scenario[0], alternatives
+
+
+def _label(node: Any, option_id: str) -> str:
+    opt = node.option(option_id)
+    return opt.label if opt is not None else option_id
 
 
 def _shown(ev: Evidence) -> EvidenceShown:

@@ -39,7 +39,14 @@ diagnosis:                    # the true diagnosis
   findings: [rtp_timeout]     # finding ids (DESIGN.md)
   match: all                  # all (default): reach every one; any: one of them is enough
   gateway: CUST-Sunrise-Retail   # optional: the gateway at fault (checked, costs no points)
-expect: {start: gateway}      # optional: the right option where evidence does not decide
+expect:                       # optional: the scenario's answer where evidence does not decide
+  start: gateway              # one option id, or a list: the first is the answer (the model walk
+  s2_session: [endpoint_unsupported, refresh_unanswered]   # takes it), the others are accepted
+                              # alternatives, right as well; the option the evidence supports is
+                              # always accepted
+why:                          # per node: why the scenario's answer (and each alternative) is
+  s2_session: ...             # right, from the facts the trainee sees; shown with the verdict and
+                              # in the report; required where `expect` lists several options
 hints:                        # per node id, cheapest first; `any` applies to every node
   step1: ["Which release cause dominates the answered calls?"]
 teaches: ["RTP timeout", "Media proxy"]   # glossary terms for the debrief (optional)

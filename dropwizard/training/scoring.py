@@ -2,8 +2,9 @@
 
 Rules (`ScoringRules`, all integers so scores are exact):
 - a judged decision (one where the evidence, or the scenario, names the right option) is worth
-  `decision_points`; each wrong attempt before the right one costs `wrong_attempt_cost`
-  (never below 0 for the decision); a decision left on a wrong option scores 0;
+  `decision_points`; each wrong attempt before a right one costs `wrong_attempt_cost`
+  (never below 0 for the decision); a decision left on a wrong option scores 0; where a
+  scenario accepts several options at a node, each of them is right;
 - a decision the evidence does not settle is not judged and scores nothing either way;
 - every hint costs `hint_cost`, wherever it was taken;
 - reaching the scenario's true diagnosis is worth `diagnosis_points`;
@@ -49,10 +50,25 @@ class Decision:
     attempts: list[str] = field(default_factory=list)
     hints: int = 0
     seconds: float = 0.0
+    alternatives: list[str] = field(default_factory=list)
+    """Other options counted as right as well (a scenario's accepted alternatives)."""
 
     @property
     def judged(self) -> bool:
         return self.expected is not None
+
+    @property
+    def accepted(self) -> list[str]:
+        """Every option counted as right: the expected one first, then the alternatives."""
+        if self.expected is None:
+            return []
+        return [self.expected, *(a for a in self.alternatives if a != self.expected)]
+
+    def is_right(self, option: str) -> bool | None:
+        """Whether choosing `option` is right here (None when the node is not judged)."""
+        if not self.judged:
+            return None
+        return option in self.accepted
 
     @property
     def final(self) -> str | None:
@@ -62,18 +78,18 @@ class Decision:
     def wrong_attempts(self) -> int:
         if not self.judged:
             return 0
-        return sum(1 for a in self.attempts if a != self.expected)
+        return sum(1 for a in self.attempts if a not in self.accepted)
 
     @property
     def correct(self) -> bool | None:
-        """Whether the walk left this node on the right option (None when not judged)."""
+        """Whether the walk left this node on a right option (None when not judged)."""
         if not self.judged:
             return None
-        return self.final == self.expected
+        return self.final in self.accepted
 
     @property
     def first_try(self) -> bool:
-        return self.judged and bool(self.attempts) and self.attempts[0] == self.expected
+        return self.judged and bool(self.attempts) and self.attempts[0] in self.accepted
 
 
 @dataclass

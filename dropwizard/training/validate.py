@@ -266,6 +266,54 @@ def _str_map_of_lists(raw: Any, chk: _Checker, parent: LineDict, key: str) -> di
     return out
 
 
+def _parse_expect(
+    raw: Any, chk: _Checker, parent: LineDict
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """(answer per node, accepted alternatives per node) of `expect`.
+
+    A node maps to an option id, or to a list of option ids: the first is the scenario's answer,
+    the others are accepted alternatives, right as well.
+    """
+    expect: dict[str, str] = {}
+    also: dict[str, list[str]] = {}
+    if not isinstance(raw, dict):
+        chk.add(parent.line_of("expect"), "`expect` must map node ids to option ids")
+        return expect, also
+    for node, opt in raw.items():
+        line = raw.line_of(node) if isinstance(raw, LineDict) else parent.line_of("expect")
+        opts = [opt] if isinstance(opt, str) else opt
+        if (
+            not isinstance(opts, list)
+            or not opts
+            or not all(isinstance(o, str) and o.strip() for o in opts)
+        ):
+            chk.add(line, f"`expect.{node}` must be an option id or a list of option ids")
+            continue
+        if len(set(opts)) != len(opts):
+            chk.add(line, f"`expect.{node}` lists an option twice")
+            continue
+        expect[str(node)] = opts[0]
+        if len(opts) > 1:
+            also[str(node)] = list(opts[1:])
+    return expect, also
+
+
+def _parse_why(raw: Any, chk: _Checker, parent: LineDict) -> dict[str, str]:
+    """`why`: per node, the reason for the scenario's answer (and its alternatives)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, LineDict):
+        chk.add(parent.line_of("why"), "`why` must map node ids to texts")
+        return {}
+    out: dict[str, str] = {}
+    for node, text in raw.items():
+        if not isinstance(text, str) or not text.strip():
+            chk.add(raw.line_of(node), f"`why.{node}` must be a non-empty text")
+            continue
+        out[str(node)] = " ".join(text.split())
+    return out
+
+
 def parse_scenario(path: Path) -> tuple[Scenario | None, list[str], LineDict | None]:
     """(scenario or None, problems, raw mapping) of one scenario.yaml.
 
@@ -300,16 +348,14 @@ def parse_scenario(path: Path) -> tuple[Scenario | None, list[str], LineDict | N
     dataset = _parse_dataset(raw["dataset"], chk, raw) if "dataset" in raw else None
     diagnosis = _parse_diagnosis(raw["diagnosis"], chk, raw) if "diagnosis" in raw else None
     hints = _str_map_of_lists(raw.get("hints"), chk, raw, "hints")
-    expect_raw = raw.get("expect") or {}
-    expect: dict[str, str] = {}
-    if not isinstance(expect_raw, dict):
-        chk.add(raw.line_of("expect"), "`expect` must map node ids to option ids")
-    else:
-        for node, opt in expect_raw.items():
-            if not isinstance(opt, str):
-                chk.add(expect_raw.line_of(node), f"`expect.{node}` must be an option id")
-            else:
-                expect[str(node)] = opt
+    expect, also = _parse_expect(raw.get("expect") or {}, chk, raw)
+    why = _parse_why(raw.get("why"), chk, raw)
+    for node in also:
+        if node not in why:
+            chk.add(
+                raw["expect"].line_of(node),
+                f"`expect.{node}` accepts several options: say why in `why.{node}`",
+            )
     teaches = raw.get("teaches") or []
     if not isinstance(teaches, list) or not all(isinstance(t, str) for t in teaches):
         chk.add(raw.line_of("teaches"), "`teaches` must be a list of glossary terms")
@@ -377,6 +423,8 @@ def parse_scenario(path: Path) -> tuple[Scenario | None, list[str], LineDict | N
             capture=capture,
             params=dict(params),
             expect=expect,
+            also=also,
+            why=why,
             hints=hints,
             teaches=[str(t) for t in teaches],
             walk=[str(n) for n in walk],
@@ -438,13 +486,21 @@ def check_against_flow(sc: Scenario, raw: LineDict, config: Any) -> list[str]:
         if node != ANY_NODE and node not in nodes:
             chk.add(hints.line_of(node), f"hints: flow {flow.id!r} has no node {node!r}")
     expect = raw.get("expect") or {}
-    for node, opt in sc.expect.items():
+    for node in sc.expect:
         n = nodes.get(node)
         if n is None:
             chk.add(expect.line_of(node), f"expect: flow {flow.id!r} has no node {node!r}")
-        elif n.option(opt) is None:
-            ids = ", ".join(o.id for o in n.ways_out())
-            chk.add(expect.line_of(node), f"expect: node {node!r} has no option {opt!r} ({ids})")
+            continue
+        for opt in sc.accepted(node):
+            if n.option(opt) is None:
+                ids = ", ".join(o.id for o in n.ways_out())
+                chk.add(
+                    expect.line_of(node), f"expect: node {node!r} has no option {opt!r} ({ids})"
+                )
+    why = raw.get("why") or {}
+    for node in sc.why:
+        if node not in nodes:
+            chk.add(why.line_of(node), f"why: flow {flow.id!r} has no node {node!r}")
     if sc.walk:
         line = raw.line_of("path")
         if sc.walk[0] != flow.start:
