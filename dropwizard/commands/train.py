@@ -96,7 +96,7 @@ def _print_judgement(j: Any) -> None:
     mark = {True: "right", False: "WRONG", None: "free choice"}[j.correct]
     print(f"[{j.node}] chose {j.chosen} ({j.chosen_label}): {mark}")
     if j.correct is False and j.supported_option:
-        print(f"    the evidence supports: {j.supported_option} ({j.supported_label})")
+        print(f"    the answer here: {j.supported_option} ({j.supported_label})")
     if j.why:
         print(f"    why: {j.why}")
 

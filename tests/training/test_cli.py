@@ -71,7 +71,7 @@ def test_headless_run_with_report(tmp_path: Path, capsys: pytest.CaptureFixture[
     out = capsys.readouterr().out
     assert rc == 0
     assert f"[{n1}] chose {w1} (" in out and "WRONG" in out
-    assert f"the evidence supports: {r1}" in out
+    assert f"the answer here: {r1}" in out
     assert f"[{last}] hint:" in out
     assert "Reached: provider_rejection" in out
     assert "Debrief:" in out

@@ -85,15 +85,15 @@ def report_path(scenario_id: str, data: Path | None = None) -> Path:
 
 
 def judgement_text(j: Any) -> Text:
-    """The verdict in words: right or not, what the evidence supports and why, the points."""
+    """The verdict in words: right or not, the scenario's answer and why, the points."""
     out = Text()
     chosen = f"{safe(j.chosen_label)} ({safe(j.chosen)})"
     if j.correct is True:
         out.append("RIGHT ", style="bold")
-        out.append(f"you chose {chosen}: the evidence supports it.")
+        out.append(f"you chose {chosen}: right for this scenario.")
     elif j.correct is False:
         out.append("WRONG ", style="bold")
-        out.append(f"you chose {chosen}; the evidence supports ")
+        out.append(f"you chose {chosen}; the answer here is ")
         supported = j.supported_label or j.supported_option or "another option"
         out.append(safe(str(supported)), style="bold")
         out.append(".")
