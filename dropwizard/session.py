@@ -134,8 +134,13 @@ class Session:
         *,
         registry: Registry | None = None,
         params: Mapping[str, Any] | None = None,
+        answers: Mapping[str, Any] | None = None,
     ) -> Session:
-        """Open the source and a new transcript, record the start, and enter the first node."""
+        """Open the source and a new transcript, record the start, and enter the first node.
+
+        `answers` (the answers file of a headless walk: `path`, `sha256`, `answers`) is recorded
+        in `session_started`, so a resumed walk takes the same answers.
+        """
         from dropwizard.transcript.log import TranscriptLog
 
         config = config if config is not None else load_config()
@@ -163,24 +168,24 @@ class Session:
             params=dict(params or {}),
         )
         session_id = path.stem
-        log.append(
-            "session_started",
-            {
-                "session_id": session_id,
-                "flow": flow_obj.id,
-                "flow_version": flow_obj.version,
-                "flow_digest": flow_obj.digest,
-                "flow_path": str(flow_obj.path) if flow_obj.path else None,
-                "source": spec,
-                "source_arg": strip_password(source) if source is not None else None,
-                "capture": capture,
-                "params": dict(params or {}),
-                "mode": mode,
-                "user": _user(),
-                "host": socket.gethostname(),
-                "version": __version__,
-            },
-        )
+        started: dict[str, Any] = {
+            "session_id": session_id,
+            "flow": flow_obj.id,
+            "flow_version": flow_obj.version,
+            "flow_digest": flow_obj.digest,
+            "flow_path": str(flow_obj.path) if flow_obj.path else None,
+            "source": spec,
+            "source_arg": strip_password(source) if source is not None else None,
+            "capture": capture,
+            "params": dict(params or {}),
+            "mode": mode,
+            "user": _user(),
+            "host": socket.gethostname(),
+            "version": __version__,
+        }
+        if answers is not None:
+            started["answers"] = dict(answers)
+        log.append("session_started", started)
         log.append("scope", {"scope": scope.to_dict()})
         engine = Engine(flow_obj, registry, ctx, emit=log.append)
         session = cls(engine=engine, ctx=ctx, log=log, session_id=session_id, source=src)

@@ -60,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from dropwizard.commands.analyze import _scope
     from dropwizard.config import load_config
     from dropwizard.session import Session
+    from dropwizard.transcript.answers import answers_record
     from dropwizard.wizard.headless import load_answers, walk_and_print
     from dropwizard.wizard.loader import find_flow
 
@@ -75,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
             "mysql://USER@HOST:PORT/DB or a source name from the config file)"
         )
     answers = load_answers(args.answers, flow) if args.answers else {}
+    record = answers_record(args.answers, answers) if args.answers else None
     with Session.create(
         flow=flow,
         source=args.source,
@@ -83,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
         transcript=args.transcript,
         config=config,
         capture=os.path.expanduser(args.capture) if args.capture else None,
+        answers=record,
     ) as session:
         walk_and_print(session.engine, answers, session.transcript_path)
     return 0

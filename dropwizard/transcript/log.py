@@ -36,6 +36,7 @@ EVENT_TYPES: frozenset[str] = frozenset(
         "back",
         "finding",
         "hint",
+        "answers",
         "end",
     }
 )

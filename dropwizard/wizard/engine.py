@@ -44,6 +44,12 @@ class Proposal:
             "undecided": list(self.undecided),
         }
 
+    def cites_evidence(self) -> bool:
+        """True when a fact behind the proposal came from gathered evidence (not the scope)."""
+        return any(
+            name not in ENGINE_FACTS and not name.startswith("scope.") for name in self.facts
+        )
+
 
 @dataclass
 class Step:
@@ -55,6 +61,10 @@ class Step:
     by: str
     overridden: bool = False
     reason: str | None = None
+
+
+ENGINE_FACTS: frozenset[str] = frozenset({"source.kind", "capture.present"})
+"""Facts the engine provides from the session itself; with `scope.*` they are not evidence."""
 
 
 def _scope_facts(ctx: GatherContext) -> dict[str, Any]:
@@ -97,6 +107,8 @@ class Engine:
         """The proposal made at the current visit of the current node (None until propose)."""
         self.ended: str | None = None
         """The outcome once an `end` event was emitted."""
+        self.was_finished = False
+        """After `replay`: the transcript already held an `end` (not undone by a step back)."""
         self._findings: list[tuple[int, Finding, list[dict[str, Any]]]] = []
         self._listeners: list[Emit] = []
 
@@ -271,7 +283,11 @@ class Engine:
         node = self._need_current()
         prop = self.evaluate_options()
         self.proposal = prop
-        self._emit("proposal", prop.to_fields(node.id))
+        fields = prop.to_fields(node.id)
+        opt = node.option(prop.option) if prop.option else None
+        if opt is not None:
+            fields["label"] = opt.label
+        self._emit("proposal", fields)
         return prop
 
     def choose(self, option_id: str, by: str = "operator", reason: str | None = None) -> Node:
@@ -284,7 +300,6 @@ class Engine:
             names = ", ".join(o.id for o in node.ways_out()) or "none"
             raise EngineError(f"node {node.id} has no option {option_id!r} (options: {names})")
         prop = self.proposal
-        self._emit("choice", {"node": node.id, "option": opt.id, "next": opt.next, "by": by})
         overridden = bool(prop and prop.option and prop.option != opt.id)
         if overridden:
             assert prop is not None
@@ -292,6 +307,10 @@ class Engine:
                 "override",
                 {"node": node.id, "proposed": prop.option, "chosen": opt.id, "reason": reason},
             )
+        self._emit(
+            "choice",
+            {"node": node.id, "option": opt.id, "next": opt.next, "by": by, "label": opt.label},
+        )
         self.path.append(Step(node.id, opt.id, prop, by, overridden, reason))
         self._enter(opt.next)
         return self._need_current()
@@ -350,7 +369,10 @@ class Engine:
         reasons = [
             s.proposal.reason
             for s in self.path
-            if s.proposal and s.proposal.option == s.option and s.proposal.reason
+            if s.proposal
+            and s.proposal.option == s.option
+            and s.proposal.reason
+            and s.proposal.cites_evidence()
         ]
         finding = Finding(
             id=spec.id,
@@ -402,8 +424,12 @@ class Engine:
         eng = cls(flow, registry, ctx, emit=None)
         pending: str | None = None
         entered_at = -1
+        previous: Mapping[str, Any] = {}
+        override: Mapping[str, Any] | None = None
+        """An `override` written before its `choice` (the order since overrides come first)."""
         for ev in events:
             kind = ev.get("type")
+            before, previous = previous, ev
             node_id = ev.get("node")
             if kind in _NODE_EVENTS and node_id not in flow:
                 raise EngineError(
@@ -427,12 +453,20 @@ class Engine:
                     list(ev.get("undecided") or []),
                 )
             elif kind == "choice":
-                eng.path.append(Step(node_id, ev["option"], eng.proposal, ev.get("by", "operator")))
+                step = Step(node_id, ev["option"], eng.proposal, ev.get("by", "operator"))
+                if override is not None and override.get("node") == node_id:
+                    step.overridden = True
+                    step.reason = override.get("reason")
+                override = None
+                eng.path.append(step)
                 pending = ev.get("next") or flow.node(node_id).option(ev["option"]).next  # type: ignore[union-attr]
             elif kind == "override":
-                if eng.path:
+                after_choice = before.get("type") == "choice" and before.get("node") == node_id
+                if after_choice and eng.path:
                     eng.path[-1].overridden = True
                     eng.path[-1].reason = ev.get("reason")
+                else:
+                    override = ev
             elif kind == "note":
                 eng.notes.append((node_id, ev.get("text", "")))
             elif kind == "finding":
@@ -448,12 +482,38 @@ class Engine:
                 if hits:
                     eng._rewind(hits[-1])
                 pending = None
+                override = None
+        eng.was_finished = eng.ended is not None
         eng.emit_fn = emit
         if pending is not None:
             eng._enter(pending)
+        elif override is not None and eng.current is not None and pending is None:
+            eng._finish_override(override)
         elif eng.current is not None and entered_at == len(eng.path):
             eng._repair_leaf()
         return eng
+
+    def _finish_override(self, override: Mapping[str, Any]) -> None:
+        """Write the `choice` a crash cut off after its `override`, and go on to its node."""
+        node = self._need_current()
+        chosen = override.get("chosen")
+        opt = node.option(chosen) if isinstance(chosen, str) else None
+        if override.get("node") != node.id or opt is None or self.finished:
+            return
+        self._emit(
+            "choice",
+            {
+                "node": node.id,
+                "option": opt.id,
+                "next": opt.next,
+                "by": "operator",
+                "label": opt.label,
+            },
+        )
+        self.path.append(
+            Step(node.id, opt.id, self.proposal, "operator", True, override.get("reason"))
+        )
+        self._enter(opt.next)
 
     def _repair_leaf(self) -> None:
         """Emit the finding / end a crash cut off after the current node was entered."""

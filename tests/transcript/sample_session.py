@@ -128,11 +128,21 @@ def write_sample_transcript(path: Path) -> Path:
         {
             "node": "start",
             "option": "one_call",
+            "label": "One reported call (number and time)",
             "reason": f"The session was started for call {CALLER}.",
             "facts": {"scope.kind": "call", "scope.number": CALLER},
         },
     )
-    a("choice", {"node": "start", "option": "one_call", "next": "step1", "by": "proposal"})
+    a(
+        "choice",
+        {
+            "node": "start",
+            "option": "one_call",
+            "next": "step1",
+            "by": "proposal",
+            "label": "One reported call (number and time)",
+        },
+    )
     a("node_entered", {"node": "step1", "title": "[1] Check CDR Release Cause Code"})
     a(
         "evidence",
@@ -166,11 +176,21 @@ def write_sample_transcript(path: Path) -> Path:
         {
             "node": "step1",
             "option": "cause102",
+            "label": "102 (Timer Expiry)",
             "reason": "The call ended with cause 102 (Recovery on timer expiry).",
             "facts": {"cdr.causes.call_cause": 102, "cdr.causes.top_cause_share": 0.854},
         },
     )
-    a("choice", {"node": "step1", "option": "cause102", "next": "step2", "by": "proposal"})
+    a(
+        "choice",
+        {
+            "node": "step1",
+            "option": "cause102",
+            "next": "step2",
+            "by": "proposal",
+            "label": "102 (Timer Expiry)",
+        },
+    )
     a("node_entered", {"node": "step2", "title": "[2] Timeout analysis"})
     a(
         "evidence",
@@ -192,6 +212,7 @@ def write_sample_transcript(path: Path) -> Path:
                     "implied_session_expires": 1800,
                 },
                 data={
+                    "window": {"since": "2026-11-28T01:35:30Z", "until": "2026-11-29T01:35:30Z"},
                     "histogram": {"1760..1780": 38, "0..600": 2, "600..1200": 1},
                     "samples": [
                         sample(
@@ -295,7 +316,13 @@ def write_sample_transcript(path: Path) -> Path:
     a("node_entered", {"node": "step2", "title": "[2] Timeout analysis"})
     a(
         "choice",
-        {"node": "step2", "option": "interval", "next": "f_session_timer", "by": "operator"},
+        {
+            "node": "step2",
+            "option": "interval",
+            "next": "f_session_timer",
+            "by": "operator",
+            "label": "Call drops at consistent interval",
+        },
     )
     a("node_entered", {"node": "f_session_timer", "title": "SIP session timer expiry"})
     a(

@@ -113,9 +113,18 @@ def test_findings_are_ranked_and_an_undone_branch_is_dropped(events: list[dict])
     assert [f["id"] for f in report["findings"]] == ["session_timer_expiry", "firewall_udp_timeout"]
     assert [f["rank"] for f in report["findings"]] == [1, 2]
     ticket = export_text(events, "ticket")
-    assert "RTP timeout" not in ticket and "Enable media proxy" not in ticket
+    assert "RTP timeout [" not in ticket and "Enable media proxy" not in ticket
     backs = [p for p in report["path"] if p["kind"] == "back"]
-    assert backs == [{"kind": "back", "seq": 22, "from": "f_rtp_timeout", "to": "step2"}]
+    assert backs == [
+        {
+            "kind": "back",
+            "seq": 22,
+            "from": "f_rtp_timeout",
+            "to": "step2",
+            "from_title": "RTP timeout",
+            "to_title": "[2] Timeout analysis",
+        }
+    ]
     overridden = [p for p in report["path"] if p.get("override")]
     assert len(overridden) == 1 and overridden[0]["override"]["chosen"] == "silence"
 
@@ -129,8 +138,10 @@ def test_json_export_shape(events: list[dict]) -> None:
         "notes",
         "outcome",
         "path",
+        "requested_action",
         "scope",
         "session",
+        "window",
     ]
     assert obj["outcome"] == {
         "node": "end",
@@ -175,7 +186,7 @@ def test_markdown_tables_escape_pipes(tmp_path: Path) -> None:
             "evidence",
             {
                 "node": "step1",
-                "evidence": {"name": "probe.x", "status": "warn", "summary": "a | b || c"},
+                "evidence": {"name": "probe.x", "status": "ok", "summary": "a | b || c"},
             },
         )
     text = export_text(read_events(path)[0], "markdown")
