@@ -10,7 +10,7 @@ from typing import Any
 
 from dropwizard.cdr.analytics import pdd_p50
 from dropwizard.cdr.charts import duration_chart, rejection_chart
-from dropwizard.cdr.service import Analysis, analyse
+from dropwizard.cdr.service import Analysis, analyse, call_not_found_text
 from dropwizard.diagnosis.detectors import REJECT_CLASSES, provider_series
 from dropwizard.diagnosis.finding import Finding, Severity
 from dropwizard.errors import DropwizardError
@@ -51,7 +51,9 @@ def _run(
             started_at=started,
         )
     try:
-        a = analyse(src, ctx.scope, getattr(ctx, "flow", None), minute_bursts=True)
+        a = analyse(
+            src, ctx.scope, getattr(ctx, "flow", None), minute_bursts=True, require_call=False
+        )
         status, summary, facts, data = build(a)
     except DropwizardError as exc:
         return Evidence(
@@ -172,7 +174,8 @@ def causes_facts(a: Analysis) -> tuple[Status, str, dict, dict]:
         if not c:
             return (
                 Status.WARN,
-                f"no CDR of {a.call['number']} within ±2 min of {a.call['at']}",
+                f"{call_not_found_text(a.call)}: check the number as the CDRs hold it and the "
+                "time, or diagnose the hours around it as a time window or a gateway",
                 facts,
                 data,
             )
@@ -203,7 +206,11 @@ def _call_facts(call: Mapping[str, Any], facts: dict[str, Any]) -> None:
     """The reported call's facts: its final attempt, and the causes over its retry chain."""
     c = call.get("call")
     facts["call_found"] = bool(c)
+    for k in ("top_cause", "top_cause_share", "top_cause_answered_share"):
+        facts.pop(k, None)
     if not c:
+        for k in ("normal_share", "switch_ended_share"):
+            facts.pop(k, None)
         return
     if c["cause"] is not None:
         facts["call_cause"] = c["cause"]
@@ -213,8 +220,6 @@ def _call_facts(call: Mapping[str, Any], facts: dict[str, Any]) -> None:
     if c["sip_status"] is not None:
         facts["call_sip_status"] = c["sip_status"]
     chain = call.get("chain") or [c]
-    for k in ("top_cause", "top_cause_share", "top_cause_answered_share"):
-        facts.pop(k, None)
     if c["cause"] is not None:
         same = [x for x in chain if x["cause"] == c["cause"]]
         facts["top_cause"] = c["cause"]
@@ -240,6 +245,9 @@ def durations_facts(a: Analysis) -> tuple[Status, str, dict, dict]:
     found = [f for f in a.findings if f.id in DURATION_IDS]
     serious = [f for f in found if _serious(f)]
     data: dict[str, Any] = {"findings": [f.to_dict() for f in found]}
+    if a.call is not None and not a.call.get("call"):
+        facts["pattern"] = "none"
+        return Status.WARN, "the reported call has no CDR: no drop of it to explain", facts, data
     if not s.dropped:
         facts["pattern"] = "none"
         return Status.OK, "no switch-ended or cause-102 drops", facts, data

@@ -10,13 +10,18 @@ from dropwizard.cdr import analytics, bursts, sql
 from dropwizard.cdr.base import CdrSource
 from dropwizard.diagnosis.detectors import Burst, detect
 from dropwizard.diagnosis.finding import Finding, Severity, rank_findings
+from dropwizard.errors import InputError
 from dropwizard.reference.causes import normalise
 from dropwizard.reference.vos import direction_name
-from dropwizard.scope import CALL_WINDOW, Scope, iso
+from dropwizard.scope import CALL_WINDOW, Scope, iso, normalise_number, number_forms
 
 CALL_CONTEXT = timedelta(hours=12)
 """For a single-call scope, patterns are looked for this far either side of the call."""
 CHAIN_SPAN = timedelta(minutes=10)
+
+
+class CallNotFound(InputError):
+    """A call scope whose number has no CDR around the reported time. Exit 2."""
 
 
 @dataclass
@@ -52,14 +57,19 @@ def window_for(source: CdrSource, scope: Scope) -> tuple[datetime | None, dateti
 
 
 def lookup_call(source: CdrSource, number: str, at: datetime) -> dict[str, Any]:
-    """The CDRs of `number` within ±2 min of `at`, and every leg of their retry chains."""
+    """The CDRs of `number` within ±2 min of `at`, and every leg of their retry chains.
+
+    The number is looked up in its normalised forms (`scope.number_forms`); `searched` is the
+    time range and the forms tried."""
+    number = normalise_number(number)
+    forms = number_forms(number)
     lo, hi = at - CALL_WINDOW, at + CALL_WINDOW
     lo_ms, hi_ms = int(lo.timestamp() * 1000), int(hi.timestamp() * 1000)
     legs: dict[Any, dict[str, Any]] = {}
     plans = source.lookup_plan(lo - timedelta(hours=4), hi + timedelta(hours=4))
     for plan in plans:
         cm = source.columns(plan.table)
-        for row in source.execute(sql.call_lookup(cm, plan.table, number, lo_ms, hi_ms)):
+        for row in source.execute(sql.call_lookup(cm, plan.table, forms, lo_ms, hi_ms)):
             d = dict(zip(sql.CALL_FIELDS, row, strict=True))
             legs[d["flowno"]] = d
     firsts = sorted({int(d["flownofirst"]) for d in legs.values() if d.get("flownofirst")})
@@ -101,9 +111,7 @@ def lookup_call(source: CdrSource, number: str, at: datetime) -> dict[str, Any]:
     matching = [
         x
         for x in out
-        if number in (x["caller"], x["callee"])
-        or x["caller"].endswith(number)
-        or x["callee"].endswith(number)
+        if any(x["caller"].endswith(form) or x["callee"].endswith(form) for form in forms)
     ]
     nearest = _closest(matching or out, at)
     chain = chain_of(out, nearest)
@@ -112,6 +120,7 @@ def lookup_call(source: CdrSource, number: str, at: datetime) -> dict[str, Any]:
         "number": number,
         "at": iso(at),
         "found": bool(out),
+        "searched": {"since": iso(lo), "until": iso(hi), "numbers": forms},
         "legs": out,
         "chain": chain,
         "call": target,
@@ -210,12 +219,57 @@ def _findings(source: CdrSource, a: Analysis, flow: Any, *, refine_bursts: bool)
 
 
 def analyse(
-    source: CdrSource, scope: Scope, flow: Any = None, *, minute_bursts: bool = False
+    source: CdrSource,
+    scope: Scope,
+    flow: Any = None,
+    *,
+    minute_bursts: bool = False,
+    require_call: bool = True,
 ) -> Analysis:
     """Analyse a scope (cached per source and scope).
 
     `minute_bursts` places rejection bursts to the minute: one more statement per burst, read
-    over the buckets around it, after the analysis (the profile and timeline are reused)."""
+    over the buckets around it, after the analysis (the profile and timeline are reused).
+
+    A call scope whose number has no CDR around the reported time raises CallNotFound (exit 2)
+    rather than passing off the hours around it as the call's diagnosis; with
+    `require_call=False` the analysis is returned with `call["call"]` None (the gatherers report
+    `call_found` false)."""
+    if require_call:
+        call = _reported_call(source, scope)
+        if call is not None and not call.get("call"):
+            raise CallNotFound(
+                f"{call_not_found_text(call)}: check the number as the CDRs hold it and the time "
+                "(UTC unless it carries an offset), or widen the search to the hours around it "
+                "with --since/--until instead of --call"
+            )
+    return _analyse(source, scope, flow, minute_bursts)
+
+
+def _reported_call(source: CdrSource, scope: Scope) -> dict[str, Any] | None:
+    """The lookup of a call scope's call (cached per source, number and time), else None."""
+    if scope.kind != "call" or not scope.number or not scope.at:
+        return None
+    cache: dict[Any, dict[str, Any]] = source.__dict__.setdefault("_call_cache", {})
+    key = (scope.number, scope.at)
+    if key not in cache:
+        cache[key] = lookup_call(source, scope.number, scope.at)
+    return cache[key]
+
+
+def call_not_found_text(call: dict[str, Any]) -> str:
+    """What was looked up for a reported call without a CDR: the number, the range, the forms."""
+    searched = call.get("searched") or {}
+    others = [n for n in searched.get("numbers") or [] if n != call["number"]]
+    return (
+        f"no CDR of {call['number']} within ±2 min of {call['at']} (searched "
+        f"{searched.get('since') or '?'} .. {searched.get('until') or '?'}"
+        + (f", also as {', '.join(others)}" if others else "")
+        + ")"
+    )
+
+
+def _analyse(source: CdrSource, scope: Scope, flow: Any, minute_bursts: bool) -> Analysis:
     cache: dict[Any, Analysis] = source.__dict__.setdefault("_analysis_cache", {})
     key = (
         scope.kind,
@@ -230,7 +284,7 @@ def analyse(
     if key in cache:
         return cache[key]
     if minute_bursts:
-        base = analyse(source, scope, flow)
+        base = _analyse(source, scope, flow, False)
         a = replace(base, findings=_findings(source, base, flow, refine_bursts=True))
         cache[key] = a
         return a
@@ -240,9 +294,7 @@ def analyse(
     summary = analytics.summarise(prof)
     a = Analysis(source.describe(), since, until, gateway, prof, summary, [])
     findings = _findings(source, a, flow, refine_bursts=False)
-    call = None
-    if scope.kind == "call" and scope.number and scope.at:
-        call = lookup_call(source, scope.number, scope.at)
+    call = _reported_call(source, scope)
     a = replace(a, findings=findings, call=call, notes=list(dict.fromkeys(source.notes)))
     if summary.calls == 0:
         a.notes.append(

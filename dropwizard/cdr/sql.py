@@ -14,11 +14,13 @@ legs). A MySQL source runs them on two connections at once (`MysqlSource.execute
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from dropwizard.cdr.schema import ColumnMap, check_table
 from dropwizard.errors import DropwizardError
+from dropwizard.scope import SUFFIX_MIN
 
 MAX_HOLD = 14400
 """Drop-duration histograms are kept at 1 s resolution up to 4 h; longer drops share one bin."""
@@ -321,16 +323,25 @@ CALL_FIELDS: tuple[str, ...] = (
 )
 
 
-def call_lookup(cm: ColumnMap, table: str, number: str, lo_ms: int, hi_ms: int) -> Stmt:
-    """The CDRs of one number (either side, billing or access number) around a time."""
+def call_lookup(
+    cm: ColumnMap, table: str, number: str | Sequence[str], lo_ms: int, hi_ms: int
+) -> Stmt:
+    """The CDRs of one number (either side, billing or access number) around a time.
+
+    `number` is one form of the number or several (`scope.number_forms`): each matches as
+    written, and a form of SUFFIX_MIN digits or more also matches the numbers ending with it."""
     check_table(table)
+    forms = list(dict.fromkeys([number] if isinstance(number, str) else number))
     cols = ", ".join(f"{cm.expr(c)} AS {c}" for c in CALL_FIELDS)
     start, stop = cm.expr("starttime"), cm.expr("stoptime")
-    match = [f"{cm.expr(c)} = %s" for c in ("caller", "callee", "caller_in", "callee_in")]
-    params: list[Any] = [number] * 4
-    if number.isdigit() and len(number) >= 6:
-        match += [f"{cm.expr('caller')} LIKE %s", f"{cm.expr('callee')} LIKE %s"]
-        params += ["%" + number, "%" + number]
+    marks = ", ".join(["%s"] * len(forms))
+    sides = ("caller", "callee", "caller_in", "callee_in")
+    match = [f"{cm.expr(c)} IN ({marks})" for c in sides]
+    params: list[Any] = forms * len(sides)
+    for form in forms:
+        if form.isdigit() and len(form) >= SUFFIX_MIN:
+            match += [f"{cm.expr('caller')} LIKE %s", f"{cm.expr('callee')} LIKE %s"]
+            params += ["%" + form, "%" + form]
     sql = (
         f"SELECT {cols} FROM {table} WHERE "
         f"(({start} >= %s AND {start} <= %s) OR ({stop} >= %s AND {stop} <= %s)) "

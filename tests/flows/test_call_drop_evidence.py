@@ -4,6 +4,7 @@ the way must decide, and the walk must reach the diagnosis the facts describe.""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -326,7 +327,12 @@ SCENARIOS = [
     Scenario(
         "487s cancelled by VOS3000's PDD timeout (one reported call)",
         {
-            "cdr.causes": {"top_cause": 127, "call_sip_status": 487, "call_holdtime": 0},
+            "cdr.causes": {
+                "call_found": True,
+                "top_cause": 127,
+                "call_sip_status": 487,
+                "call_holdtime": 0,
+            },
             "cdr.providers": {
                 "rejected_share": 0.2,
                 "top_status": 487,
@@ -343,7 +349,7 @@ SCENARIOS = [
     Scenario(
         "487s from callers giving up",
         {
-            "cdr.causes": {"top_cause": 127, "call_sip_status": 487},
+            "cdr.causes": {"call_found": True, "top_cause": 127, "call_sip_status": 487},
             "cdr.providers": {
                 "rejected_share": 0.2,
                 "top_status": 487,
@@ -546,3 +552,109 @@ def test_a_probe_that_could_not_run_does_not_pass_for_healthy(flow) -> None:
     prop = eng.propose()
     assert prop.option is None
     assert "probe.sip_alg.loaded" in prop.undecided
+
+
+MISSING_CALL_CAUSES = {"calls": 28896, "answered": 15558, "failed": 13338, "call_found": False}
+"""What cdr.causes reports for a call scope whose number has no CDR: the context totals only."""
+LOUD_WINDOW = {
+    "cdr.durations": {"pattern": "none", "drops": 190},
+    "cdr.findings": {
+        "ids": ["provider_rejection", "rtp_timeout", "max_call_duration"],
+        "high": 2,
+        "medium": 0,
+        "top_id": "provider_rejection",
+    },
+    "cdr.providers": {
+        "top_gateway": "PRV-TeleCC-Direct",
+        "rejected_share": 0.13,
+        "top_status": 503,
+        "burst": True,
+    },
+}
+
+
+@pytest.mark.parametrize(
+    "causes",
+    [
+        MISSING_CALL_CAUSES,
+        {**MISSING_CALL_CAUSES, "top_cause": 41, "top_cause_share": 0.68},
+        {**MISSING_CALL_CAUSES, "top_cause": 16, "top_cause_share": 0.9},
+    ],
+    ids=["call facts", "window cause 41 alongside", "window cause 16 alongside"],
+)
+def test_a_call_missing_from_the_cdrs_stops_the_walk(flow, causes: dict[str, Any]) -> None:
+    eng = Engine(
+        flow, registry_for({"cdr.causes": causes, **LOUD_WINDOW}, {}), GatherContext(scope=CALL)
+    )
+    eng.start()
+    while not eng.finished:
+        eng.gather()
+        prop = eng.propose()
+        assert prop.option is not None, f"{eng.current.id}: {prop.reason}"
+        eng.choose(prop.option, by="proposal")
+    assert eng.visited() == ["start", "step1", "call_not_found"]
+    assert eng.findings == []
+    reason = eng.path[-1].proposal.reason
+    assert "8613800138000" in reason and "2026-11-28T14:05:00Z" in reason
+    assert "PRV-TeleCC-Direct" not in reason
+
+
+def test_window_and_found_call_walks_never_see_a_missing_call(flow) -> None:
+    healthy = {"top_cause": 16, "top_cause_share": 0.9, "switch_ended_share": 0.01}
+    for scope, causes in (
+        (Scope(kind="window"), healthy),
+        (Scope(kind="gateway", gateway="carrierA"), healthy),
+        (CALL, {**healthy, "call_found": True, "top_cause_share": 1.0}),
+    ):
+        facts = {"cdr.causes": causes, "cdr.findings": {"ids": []}}
+        eng = Engine(flow, registry_for(facts, {}), GatherContext(scope=scope))
+        eng.start()
+        eng.choose(eng.propose().option or "")
+        eng.gather()
+        assert eng.propose().option == "cause16", scope.kind
+
+
+def test_headless_run_of_a_missing_call_blames_no_gateway(tmp_path, capsys) -> None:
+    from dropwizard.cli import main
+
+    transcript = tmp_path / "missing.jsonl"
+    code = main(
+        [
+            "run",
+            "--source",
+            "demo",
+            "--call",
+            "+86 131 693 299@2026-11-27T07:04",
+            "--transcript",
+            str(transcript),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "step1 -> call_not_found" in out and "call_not_found  (end)" in out
+    assert "no finding" in out and "provider_rejection" not in out
+    events = [json.loads(line) for line in transcript.read_text().splitlines()]
+    assert not [e for e in events if e["type"] == "finding"]
+    assert [e["node"] for e in events if e["type"] == "end"] == ["call_not_found"]
+
+
+def test_headless_run_of_the_reviewed_call_written_with_a_plus(tmp_path, capsys) -> None:
+    """The demo CDR holds 86131693292 (no '+'): its 1768 s session-timer drop on
+    PRV-Zetta-Route2, not the day's provider burst elsewhere."""
+    from dropwizard.cli import main
+
+    code = main(
+        [
+            "run",
+            "--source",
+            "demo",
+            "--call",
+            "+86131693292@2026-11-27T07:04",
+            "--transcript",
+            str(tmp_path / "found.jsonl"),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "step1 -> cause102" in out and "session_timer_expiry" in out
+    assert "provider_rejection" not in out and "PRV-TeleCC-Direct" not in out
