@@ -696,10 +696,26 @@ def calls_text(f: Mapping[str, Any]) -> str:
     return f"{calls} calls"
 
 
+def stop_title(report: Mapping[str, Any]) -> str | None:
+    """The title of the end node a walk without findings stopped at, unless it is the flow's
+    ordinary `end` (e.g. "STOPPED: the reported call is not in the CDRs")."""
+    node = (report.get("outcome") or {}).get("node")
+    if not node or node == "end":
+        return None
+    return next(
+        (
+            str(p["next_title"])
+            for p in report.get("path") or []
+            if p.get("next") == node and p.get("next_title")
+        ),
+        None,
+    )
+
+
 def headline(report: Mapping[str, Any]) -> str:
     findings = report.get("findings") or []
     if not findings:
-        return "No fault found"
+        return stop_title(report) or "No fault found"
     top = findings[0]
     return f"{top.get('title') or top.get('id')} (severity {str(top.get('severity')).upper()})"
 
@@ -827,7 +843,7 @@ def requested_action(report: Mapping[str, Any]) -> str | None:
     if fid == "ack_timeout" and upstream:
         return (
             f"Ask {who} to check whether the ACK for their 200 OK reaches them: "
-            f"{f.get('calls', 0)} answered calls ended about 32 s after answer (Timer H). "
+            f"{f.get('calls', 0)} answered calls ended about 32 s after answer (64*T1). "
             "Please check the Contact and Record-Route of their 200 OK and NAT on their side."
         )
     if fid == "rtp_timeout" and upstream:
@@ -845,7 +861,10 @@ def outcome_text(report: Mapping[str, Any]) -> str:
     if not out:
         last = (report.get("session") or {}).get("last_ts") or "?"
         return f"unfinished (last event at {last})"
-    return f"{out.get('outcome') or '?'} at {out.get('ts') or '?'}"
+    what = out.get("outcome") or "?"
+    if what == "resolved" and stop_title(report):
+        what = "stopped"
+    return f"{what} at {out.get('ts') or '?'}"
 
 
 def prepared_by(report: Mapping[str, Any]) -> str:
@@ -1039,7 +1058,8 @@ def render_ticket(report: Mapping[str, Any]) -> str:
     findings = report.get("findings") or []
     _section(lines, "DIAGNOSIS")
     if not findings:
-        lines += _wrap("No fault found on the path taken.", "  ")
+        stopped = stop_title(report)
+        lines += _wrap(f"{stopped}." if stopped else "No fault found on the path taken.", "  ")
     for f in findings:
         title = (
             f"{f.get('rank')}. {f.get('title') or f.get('id')} [{str(f.get('severity')).upper()}]"
@@ -1212,7 +1232,8 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     findings = report.get("findings") or []
     out += ["", "## Diagnosis", ""]
     if not findings:
-        out.append("No fault found on the path taken.")
+        stopped = stop_title(report)
+        out.append(md(f"{stopped}.") if stopped else "No fault found on the path taken.")
     else:
         out += [
             "| # | Finding | Severity | Confidence | Calls | Gateway | Side | Category |",

@@ -264,3 +264,28 @@ def test_markdown_keeps_code_spans_as_code() -> None:
     markdown = export_text(evs, "markdown")
     assert "Run `sysctl --system` then check." in markdown
     assert "\\`" not in markdown
+
+
+def test_a_walk_stopped_before_any_diagnosis_says_so() -> None:
+    """An end node other than the flow's `end` (call not found) is no 'No fault found'."""
+    evs = events(
+        started(),
+        ("node_entered", {"node": "step1", "title": "Step 1"}),
+        (
+            "choice",
+            {
+                "node": "step1",
+                "option": "call_not_found",
+                "next": "call_not_found",
+                "by": "proposal",
+            },
+        ),
+        (
+            "node_entered",
+            {"node": "call_not_found", "title": "STOPPED: the call is not in the CDRs"},
+        ),
+        ("end", {"node": "call_not_found", "outcome": "resolved"}),
+    )
+    text = export_text(evs, "ticket")
+    assert "STOPPED: the call is not in the CDRs" in text.split("DIAGNOSIS", 1)[0]
+    assert "Outcome: stopped at" in text and "No fault found" not in text
