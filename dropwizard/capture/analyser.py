@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import struct
 from typing import Any
 
@@ -36,6 +37,12 @@ RUN_LEN = 1024
 """Records unpacked per run at most."""
 MAX_SSRCS = 64
 """SSRCs tracked per UDP flow; packets with further SSRCs count in the current stream."""
+MAX_OWNERS = 256
+"""Calls remembered per SDP media address (the oldest are forgotten first)."""
+
+Addr = tuple[str, int]
+Owners = dict[Call, tuple[str, bool]]
+"""The calls whose SDP named one media address: call -> (side, is RTCP port)."""
 
 
 class RtpFlow:
@@ -48,6 +55,7 @@ class RtpFlow:
         "cur_push",
         "cur_ssrc",
         "dst",
+        "ends",
         "every",
         "key",
         "receiver",
@@ -64,6 +72,7 @@ class RtpFlow:
         self.key = key
         self.src = src
         self.dst = dst
+        self.ends: tuple[Addr, Addr] | None = None
         self.streams: dict[int, RtpStream] = {}
         self.cur: RtpStream | None = None
         self.cur_push: Any = None
@@ -96,10 +105,11 @@ class RtpFlow:
 class RtcpFlow:
     """A UDP 5-tuple carrying RTCP: only counted."""
 
-    __slots__ = ("call", "packets")
+    __slots__ = ("call", "ends", "packets")
 
     def __init__(self, call: Call | None) -> None:
         self.call = call
+        self.ends: tuple[Addr, Addr] | None = None
         self.packets = 0
 
 
@@ -118,8 +128,9 @@ class Analyser:
     def __init__(self, path: str, *, flood_pps: int = 100) -> None:
         self.path = path
         self.flows: dict[bytes, Any] = {}
-        self.flows_by_addr: dict[tuple[str, int], list[bytes]] = {}
-        self.media: dict[tuple[str, int], tuple[Call, str, bool]] = {}
+        self.flows_by_addr: dict[Addr, list[bytes]] = {}
+        """Flows whose call is not certain (no call, or one end only named by its SDP)."""
+        self.media: dict[Addr, Owners] = {}
         self.calls: dict[str, Call] = {}
         self.orphans: list[RtpStream] = []
         self.all_streams: list[RtpStream] = []
@@ -449,43 +460,80 @@ class Analyser:
             return None
         b1 = buf[o + 1]
         s_ip, d_ip = addr_str(src), addr_str(dst)
-        owner = self.media.get((d_ip, dport))
-        by_src = False
-        if owner is None:
-            owner = self.media.get((s_ip, sport))
-            by_src = True
+        s_addr, d_addr = (s_ip, sport), (d_ip, dport)
+        owner = self._owner(s_addr, d_addr)
         if 200 <= b1 <= 206:
             if owner is None and (sport < 1024 or dport < 1024):
                 return None
             fl = RtcpFlow(owner[0] if owner else None)
-            self._remember(key, fl, (d_ip, dport), (s_ip, sport))
+            self._remember(key, fl, s_addr, d_addr, owner)
             return fl
         if size < 12:
             return None
         if owner is None and (b1 & 0x7F not in RTP_PTS or sport < 1024 or dport < 1024):
             return None
+        if owner is not None and owner[2]:
+            rf = RtcpFlow(owner[0])
+            self._remember(key, rf, s_addr, d_addr, owner)
+            return rf
         fl = RtpFlow(key, f"{s_ip}:{sport}", f"{d_ip}:{dport}", self.orphans, self.all_streams)
         if owner is not None:
-            call, side, is_rtcp = owner
-            if is_rtcp:
-                rf = RtcpFlow(call)
-                self._remember(key, rf, (d_ip, dport), (s_ip, sport))
-                return rf
+            call, sender, _rtcp, _score = owner
             fl.call = call
-            if by_src:
-                fl.sender, fl.receiver = side, other(side)
-            else:
-                fl.sender, fl.receiver = other(side), side
+            fl.sender, fl.receiver = sender, other(sender)
             if call.clocks is None:
                 clocks = dict(STATIC_CLOCKS)
                 for sdp in call.sdp.values():
-                    for pt, (_name, rate) in sdp.rtpmap.items():
-                        if rate:
+                    for pt, (name, rate) in sdp.rtpmap.items():
+                        # RFC 4733 events repeat one timestamp per event: no jitter from them
+                        if rate and name.lower() != "telephone-event":
                             clocks[pt] = rate
                 call.clocks = clocks
             fl.clocks = call.clocks
-        self._remember(key, fl, (d_ip, dport), (s_ip, sport))
+        self._remember(key, fl, s_addr, d_addr, owner)
         return fl
+
+    def _owner(self, s_addr: Addr, d_addr: Addr) -> tuple[Call, str, bool, int] | None:
+        """The call a UDP flow belongs to: (call, sending side, RTCP port, score).
+
+        Score 2: one call's SDPs name both ends, the source as one side and the destination as
+        the other (the most recent such call wins). Score 1: only one end is named; the latest
+        call still up that named the destination, else the source, is taken.
+        """
+        dl = self.media.get(d_addr)
+        sl = self.media.get(s_addr)
+        if dl and sl:
+            small, big = (dl, sl) if len(dl) <= len(sl) else (sl, dl)
+            for call in reversed(small):
+                e_small, e_big = small[call], big.get(call)
+                if e_big is not None and e_big[0] != e_small[0]:
+                    d_side, d_rtcp = dl[call]
+                    return call, other(d_side), d_rtcp, 2
+        if dl:
+            call = self._latest(dl)
+            d_side, d_rtcp = dl[call]
+            return call, other(d_side), d_rtcp, 1
+        if sl:
+            call = self._latest(sl)
+            s_side, s_rtcp = sl[call]
+            return call, s_side, s_rtcp, 1
+        return None
+
+    @staticmethod
+    def _latest(owners: Owners) -> Call:
+        """The call that named the address last among those still up, else the last of all."""
+        for call in reversed(owners):
+            if call.end_t is None:
+                return call
+        return next(reversed(owners))
+
+    def _score(self, call: Call, ends: tuple[Addr, Addr]) -> int:
+        """How well `call` owns a flow with these ends: 2 both, 1 one, 0 none (see `_owner`)."""
+        e_s = self.media.get(ends[0], {}).get(call)
+        e_d = self.media.get(ends[1], {}).get(call)
+        if e_s is not None and e_d is not None and e_s[0] != e_d[0]:
+            return 2
+        return 1 if e_s is not None or e_d is not None else 0
 
     def _rtcp_mux(self, fl: RtpFlow) -> None:
         fl.rtcp += 1
@@ -493,13 +541,24 @@ class Analyser:
         if fl.call is not None:
             fl.call.rtcp_packets += 1
 
-    def _remember(self, key: bytes, fl: Any, *addrs: tuple[str, int]) -> None:
+    def _remember(
+        self,
+        key: bytes,
+        fl: Any,
+        s_addr: Addr | None = None,
+        d_addr: Addr | None = None,
+        owner: tuple[Call, str, bool, int] | None = None,
+    ) -> None:
         if len(self.flows) >= MAX_FLOWS:
             self.flows.clear()
             self.flows_by_addr.clear()
         self.flows[key] = fl
-        for a in addrs:
-            self.flows_by_addr.setdefault(a, []).append(key)
+        if s_addr is None or d_addr is None:
+            return
+        fl.ends = (s_addr, d_addr)
+        if owner is None or owner[3] < 2:
+            self.flows_by_addr.setdefault(s_addr, []).append(key)
+            self.flows_by_addr.setdefault(d_addr, []).append(key)
 
     def _tcp(
         self,
@@ -570,10 +629,62 @@ class Analyser:
         return "callee" if msg.from_tag == call.from_tag else "caller"
 
     def _register_media(self, call: Call, side: str, sdp: Sdp) -> None:
-        for addr, is_rtcp in (((sdp.addr, sdp.port), False), ((sdp.addr, sdp.port + 1), True)):
-            prev = self.media.get(addr)
-            if prev is not None and prev[0] is call:
+        """Tie the SDP's media address to the call; flows a newer call now owns start afresh.
+
+        A flow keeps its call while that call owns it at least as well as the new one: calls
+        sharing one media address (a media server port) keep their own streams. A call whose SDPs
+        name both ends of a flow takes it over from any other call.
+        """
+        peer = call.sdp.get(other(side))
+        for port, is_rtcp in ((sdp.port, False), (sdp.port + 1, True)):
+            addr = (sdp.addr, port)
+            owners = self.media.get(addr)
+            if owners is None:
+                owners = self.media[addr] = {}
+            if owners.get(call) == (side, is_rtcp):
                 continue
-            self.media[addr] = (call, side, is_rtcp)
-            for key in self.flows_by_addr.pop(addr, ()):
-                self.flows.pop(key, None)
+            owners.pop(call, None)
+            owners[call] = (side, is_rtcp)
+            if len(owners) > MAX_OWNERS:
+                del owners[next(iter(owners))]
+            keys = self.flows_by_addr.pop(addr, None)
+            if keys:
+                kept = [k for k in dict.fromkeys(keys) if not self._reassign(k, call)]
+                if kept:
+                    self.flows_by_addr[addr] = kept
+            if peer is not None:
+                far = (peer.addr, peer.port + (1 if is_rtcp else 0))
+                for key in _flow_keys(addr, far):
+                    fl = self.flows.get(key)
+                    if fl is not None and fl is not SIP_FLOW and fl.call is not call:
+                        del self.flows[key]
+
+    def _reassign(self, key: bytes, call: Call) -> bool:
+        """Forget a flow when `call` now owns it better (it is classified again); True if so."""
+        fl = self.flows.get(key)
+        if fl is None:
+            return True
+        ends = fl.ends
+        mine = fl.call
+        if ends is None or mine is call:
+            return False
+        new = self._score(call, ends)
+        if new == 0:
+            return False
+        if mine is not None:
+            old = self._score(mine, ends)
+            if old > new or (old == new == 1 and mine.end_t is None):
+                return False
+        del self.flows[key]
+        return True
+
+
+def _flow_keys(a: Addr, b: Addr) -> list[bytes]:
+    """Flow keys (addresses and ports as on the wire) of UDP between a and b, both ways."""
+    try:
+        fam = socket.AF_INET6 if ":" in a[0] else socket.AF_INET
+        ra, rb = socket.inet_pton(fam, a[0]), socket.inet_pton(fam, b[0])
+        pa, pb = a[1].to_bytes(2, "big"), b[1].to_bytes(2, "big")
+    except (OSError, ValueError, OverflowError):
+        return []
+    return [ra + rb + pa + pb, rb + ra + pb + pa]

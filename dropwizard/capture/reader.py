@@ -45,10 +45,18 @@ class CaptureReader:
             raw = open(path, "rb")  # noqa: SIM115
         except OSError as exc:
             raise CaptureError(f"{path}: cannot open ({exc.strerror or exc})") from None
-        head = raw.read(4)
+        try:
+            head = raw.read(4)
+            if raw.seekable():
+                raw.seek(0)
+                src: BinaryIO | _Prefixed = raw
+            else:
+                src = _Prefixed(head, raw)
+        except OSError as exc:
+            raw.close()
+            raise CaptureError(f"{path}: cannot read ({exc.strerror or exc})") from None
         self.compressed = head[:2] == GZIP_MAGIC
-        raw.seek(0)
-        self._f: BinaryIO | _Gunzip = _Gunzip(raw) if self.compressed else raw
+        self._f: BinaryIO | _Prefixed | _Gunzip = _Gunzip(src) if self.compressed else src
         self._raw = raw
         self.consumed = 0
         self.pcap_order = "<"
@@ -279,6 +287,27 @@ class CaptureReader:
         return 1e-6
 
 
+class _Prefixed:
+    """A pipe or other stream that cannot seek, with the bytes already read put back in front."""
+
+    def __init__(self, head: bytes, raw: BinaryIO) -> None:
+        self.head = head
+        self.raw = raw
+
+    def read(self, n: int) -> bytes:
+        head = self.head
+        if not head:
+            return self.raw.read(n)
+        self.head = b""
+        if n <= len(head):
+            self.head = head[n:]
+            return head[:n]
+        return head + self.raw.read(n - len(head))
+
+    def close(self) -> None:
+        self.raw.close()
+
+
 class _Gunzip:
     """Streaming gzip reader that keeps what it decompressed when the file is cut short.
 
@@ -288,7 +317,7 @@ class _Gunzip:
 
     RAW = 256 * 1024
 
-    def __init__(self, raw: BinaryIO) -> None:
+    def __init__(self, raw: BinaryIO | _Prefixed) -> None:
         self.raw = raw
         self.d = zlib.decompressobj(31)
         self.tail = b""

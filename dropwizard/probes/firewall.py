@@ -357,6 +357,15 @@ class Assessment:
     rtp_closed: list[int]
     limited: list[str]
     drops: list[Rule]
+    rtp_checked: int = 0
+    """How many ports of the RTP range were checked (its edges and each rule's edges)."""
+
+    @property
+    def rtp_blocked(self) -> str:
+        """`blocked` when every checked RTP port is closed, `blocked in part` when some are."""
+        if self.rtp_checked and len(self.rtp_closed) >= self.rtp_checked:
+            return "blocked"
+        return "blocked in part"
 
     @property
     def dropped_packets(self) -> int:
@@ -393,6 +402,7 @@ def assess(rulesets: list[Ruleset], sips: list[int], rlo: int, rhi: int) -> Asse
             for r in all_rules
             if r.target.upper() in ("DROP", "REJECT") and r.udp() and r.touches(voip)
         ],
+        rtp_checked=len(rtp_points),
     )
 
 
@@ -402,7 +412,7 @@ def _ipv6_note(a: Assessment, rlo: int, rhi: int) -> str:
         return "IPv6 open to SIP and RTP"
     what = [f"SIP {', '.join(closed)}"] if closed else []
     if a.rtp_closed:
-        what.append(f"RTP {rlo}-{rhi} in part")
+        what.append(f"RTP {rlo}-{rhi}" + ("" if a.rtp_blocked == "blocked" else " in part"))
     return f"IPv6 blocks {' and '.join(what)} (information only: VOS3000 uses IPv4)"
 
 
@@ -449,7 +459,7 @@ def probe(pc: ProbeContext) -> Result:
         parts.append("no firewall rules loaded: SIP and RTP are not filtered here")
     else:
         parts.append("SIP " + ", ".join(f"{p} {st}" for p, st in a.sip_state.items()))
-        parts.append(f"RTP {rlo}-{rhi} {'open' if not a.rtp_closed else 'blocked in part'}")
+        parts.append(f"RTP {rlo}-{rhi} {'open' if not a.rtp_closed else a.rtp_blocked}")
     if rulesets6:
         a6 = assess(rulesets6, sips, rlo, rhi)
         data["ipv6"] = {

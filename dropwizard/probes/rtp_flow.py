@@ -60,32 +60,90 @@ def directions(streams: list[dict[str, Any]], endpoint: str) -> list[str]:
     return result
 
 
+TOGETHER_S = 1.0
+"""Both directions of a media session stopping within this many seconds read as a hang-up."""
+
+UP = -1.0
+"""`call_ends` value for a stream whose call SIP shows still up at the end of the capture."""
+
+
 def summarise(
-    streams: list[dict[str, Any]], endpoint: str, capture_end: float, stop_s: float
+    streams: list[dict[str, Any]],
+    endpoint: str,
+    capture_end: float,
+    stop_s: float,
+    call_ends: dict[int, float] | None = None,
 ) -> dict[str, Any]:
-    """Per-direction packets, the longest gap, one-way and stop verdicts from stream records."""
+    """Per-direction packets, the longest gap, one-way, stop and hang-up verdicts.
+
+    A stream silent for `stop_s` before the end (its call's BYE when the capture holds the SIP,
+    else the capture end) stopped. Without SIP, both directions of a session falling silent
+    within `TOGETHER_S` of each other is a hang-up (`ended`), not a stop. `call_ends` maps a
+    stream's index to its call's end, or `UP` when SIP shows that call still up.
+    """
     dirs = directions(streams, endpoint)
+    ends = call_ends or {}
     packets = {"in": 0, "out": 0}
     max_gap = 0.0
     stopped: list[str] = []
+    ended: list[str] = []
     one_way: list[str] = []
-    keys = {(s["src"], s["dst"]) for s in streams if s.get("packets")}
-    for s, d in zip(streams, dirs, strict=True):
+    pairs: set[frozenset[str]] = set()
+    lasts: dict[tuple[str, str], float] = {}
+    for s in streams:
+        last = _epoch(s.get("last"))
+        if s.get("packets") and last is not None:
+            key = (s["src"], s["dst"])
+            lasts[key] = max(lasts.get(key, last), last)
+    for i, (s, d) in enumerate(zip(streams, dirs, strict=True)):
         n = int(s.get("packets") or 0)
         packets[d] += n
         max_gap = max(max_gap, float(s.get("max_gap_s") or 0.0))
         last = _epoch(s.get("last"))
-        if n and last is not None and capture_end - last >= stop_s:
-            stopped.append(f"{s['src']}->{s['dst']} silent for the last {capture_end - last:.1f} s")
-        if n >= 5 and (s["dst"], s["src"]) not in keys:
+        call_end = ends.get(i)
+        ref = capture_end if call_end is None or call_end == UP else call_end
+        key = (s["src"], s["dst"])
+        # only the stream holding a direction's latest packet (an earlier SSRC did not stop)
+        if n and last is not None and last >= lasts[key] and ref - last >= stop_s:
+            back = lasts.get((s["dst"], s["src"]))
+            if call_end is None and back is not None and abs(back - last) <= TOGETHER_S:
+                pair = frozenset(key)
+                if pair not in pairs:
+                    pairs.add(pair)
+                    ended.append(
+                        f"{s['src']}<->{s['dst']} stopped both ways {ref - max(last, back):.1f} s "
+                        "before the end"
+                    )
+            else:
+                where = "its call's BYE" if call_end not in (None, UP) else "the end"
+                stopped.append(
+                    f"{s['src']}->{s['dst']} silent for the last {ref - last:.1f} s before {where}"
+                )
+        if n >= 5 and (s["dst"], s["src"]) not in lasts:
             one_way.append(f"{s['src']}->{s['dst']} has no reverse stream")
     return {
         "packets_in": packets["in"],
         "packets_out": packets["out"],
         "max_gap_s": round(max_gap, 3),
         "stopped": stopped,
+        "ended": ended,
         "one_way": one_way,
     }
+
+
+def call_ends(res: Any, streams: list[dict[str, Any]]) -> dict[int, float]:
+    """Stream index -> its call's end (BYE, CANCEL, failure) or `UP` when SIP shows it answered."""
+    out: dict[int, float] = {}
+    index = {id(st): i for i, st in enumerate(streams)}
+    for call in getattr(res, "calls", None) or []:
+        end = _epoch(call.get("end"))
+        if end is None and not call.get("answered"):
+            continue
+        for st in call.get("streams") or []:
+            i = index.get(id(st))
+            if i is not None:
+                out[i] = end if end is not None else UP
+    return out
 
 
 def probe(pc: ProbeContext) -> Result:
@@ -122,17 +180,19 @@ def _report(pc: ProbeContext, got: Obtained, ip: str, bpf: str) -> Result:
         return res
     streams = list(res.streams)
     end = got.ended or _epoch(res.summary.get("end")) or 0.0
-    s = summarise(streams, ip, end, pc.config.rtp_stop_s)
+    s = summarise(streams, ip, end, pc.config.rtp_stop_s, call_ends(res, streams))
     data["streams"] = streams[:20]
     data["stopped_streams"] = s["stopped"]
+    data["ended_streams"] = s["ended"]
     data["one_way_streams"] = s["one_way"]
     facts: dict[str, Any] = {"packets_in": s["packets_in"], "packets_out": s["packets_out"]}
     total = s["packets_in"] + s["packets_out"]
     if not total:
+        secs = data.get("seconds", res.summary.get("duration_s"))
+        span = f"in {float(secs):g} s" if secs is not None else "in the capture"
         return Result(
             Status.WARN,
-            f"no RTP to or from {ip} in {data.get('seconds', '?')} s (no call active, or another "
-            "interface/port range)",
+            f"no RTP to or from {ip} {span} (no call active, or another interface/port range)",
             facts=facts,
             data=data,
             advice=["Start the capture while a call to this endpoint is up.", *got.advice],
@@ -140,6 +200,7 @@ def _report(pc: ProbeContext, got: Obtained, ip: str, bpf: str) -> Result:
         )
     facts["one_way"] = bool(s["one_way"])
     facts["stopped"] = bool(s["stopped"])
+    facts["call_ended"] = bool(s["ended"])
     facts["max_gap_s"] = s["max_gap_s"]
     summary = f"RTP from {ip}: {s['packets_in']} packets, to it: {s['packets_out']}; longest gap {s['max_gap_s']:.2f} s"
     advice = list(got.advice)
@@ -161,4 +222,10 @@ def _report(pc: ProbeContext, got: Obtained, ip: str, bpf: str) -> Result:
     elif s["max_gap_s"] >= 5.0 and status is Status.OK:
         status = Status.WARN
         summary += " (gap over 5 s: hold, VAD or loss)"
+    if facts["call_ended"] and not facts["stopped"]:
+        summary += "; both directions stopped together (call ended)"
+        advice.append(
+            "Both directions stopped within a second of each other, as on a hang-up. If the call "
+            "was still up then, capture its SIP too (dropwizard probe sip_capture) to confirm."
+        )
     return Result(status, summary, facts=facts, data=data, advice=advice, raw=got.raw)

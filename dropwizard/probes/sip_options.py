@@ -128,6 +128,8 @@ class Attempt:
     reason: str = ""
     rtt_ms: float | None = None
     provisional: list[int] = field(default_factory=list)
+    unreachable: bool = False
+    """The target's host answered ICMP port unreachable (nothing listens on the port)."""
 
 
 def resolve(host: str, port: int, timeout: float = 5.0) -> tuple[int, Any]:
@@ -158,7 +160,10 @@ def ping(
     interval: float = 2.0,
     cancel: Any = None,
 ) -> tuple[list[Attempt], list[str]]:
-    """Send up to `attempts` OPTIONS, one every `interval` s until a final answer; never raises OSError."""
+    """Send up to `attempts` OPTIONS, one every `interval` s until a final answer; never raises OSError.
+
+    An ICMP port unreachable ends the probing at once: the attempt is marked `unreachable`.
+    """
     log: list[str] = []
     family, addr = resolve(host, port)
     sock = socket.socket(family, socket.SOCK_DGRAM)
@@ -169,6 +174,7 @@ def ping(
         call_id = f"{secrets.token_hex(12)}@{local_ip}"
         tag = secrets.token_hex(6)
         answered: Attempt | None = None
+        refused = False
         for n in range(1, max(attempts, 1) + 1):
             if cancel is not None and cancel.is_set():
                 break
@@ -185,13 +191,15 @@ def ping(
             )
             try:
                 sock.send(req)
+            except ConnectionRefusedError:
+                refused = True
             except OSError as exc:
                 log.append(f"attempt {n}: send failed: {exc.strerror}")
             if n == 1:
                 log.append(req.decode(errors="replace"))
             done.append(att)
             deadline = att.sent_at + interval
-            while True:
+            while not refused:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
@@ -201,8 +209,8 @@ def ping(
                 try:
                     data = sock.recv(MAX_DATAGRAM)
                 except ConnectionRefusedError:
-                    log.append(f"attempt {n}: ICMP port unreachable")
-                    continue
+                    refused = True
+                    break
                 except OSError as exc:
                     log.append(f"attempt {n}: receive failed: {exc.strerror}")
                     continue
@@ -223,6 +231,10 @@ def ping(
                         log.append(data.decode(errors="replace")[:4000])
                     answered = match
                     break
+            if refused:
+                att.unreachable = True
+                log.append(f"attempt {n}: ICMP port unreachable")
+                break
             if answered is not None:
                 break
     finally:
@@ -246,7 +258,12 @@ def probe(pc: ProbeContext) -> Result:
         raise InputError("sip_options needs attempts >= 1 and an interval > 0 s")
     tries, log = ping(host, port, attempts=attempts, interval=interval, cancel=pc.cancel)
     final = next((a for a in tries if a.status is not None), None)
-    timeouts = sum(1 for a in tries if a.status is None)
+    # attempts sent after the answered one, still waiting when its answer came, were not lost
+    timeouts = sum(
+        1
+        for a in tries
+        if a.status is None and not a.unreachable and (final is None or a.n < final.n)
+    )
     facts: dict[str, Any] = {"answered": final is not None, "timeouts": timeouts}
     data: dict[str, Any] = {
         "target": f"{host}:{port}",
@@ -263,6 +280,20 @@ def probe(pc: ProbeContext) -> Result:
         "interval_s": interval,
     }
     raw = "\n\n".join(log)
+    if final is None and any(a.unreachable for a in tries):
+        facts["port_unreachable"] = True
+        return Result(
+            Status.FAIL,
+            f"port unreachable: nothing listens on UDP {port} at {host}",
+            facts=facts,
+            data=data,
+            advice=[
+                f"{host} answered ICMP port unreachable: no SIP service listens on UDP {port}. "
+                "Check that the service runs and listens on that port (ss -ulnp on the peer), "
+                "and that the gateway is configured with the right port.",
+            ],
+            raw=raw,
+        )
     if final is None:
         return Result(
             Status.FAIL,
@@ -279,8 +310,11 @@ def probe(pc: ProbeContext) -> Result:
     facts["status_code"] = final.status
     facts["rtt_ms"] = final.rtt_ms
     summary = f"{final.status} {final.reason} from {host}:{port} in {final.rtt_ms:.1f} ms"
+    slow = final.rtt_ms is not None and final.rtt_ms > interval * 1000
     if timeouts:
         summary += f" after {timeouts} unanswered attempt(s)"
+    if slow:
+        summary += f" (slow: answered after the next OPTIONS was due at {interval:g} s)"
     assert final.status is not None
     if final.status >= 500:
         status = Status.FAIL
@@ -293,6 +327,12 @@ def probe(pc: ProbeContext) -> Result:
             f"The peer is reachable but answers OPTIONS with {final.status}; keepalives still work if it answers consistently."
         ]
     else:
-        status = Status.WARN if timeouts else Status.OK
+        status = Status.WARN if timeouts or slow else Status.OK
         advice = ["Packet loss on the path: some OPTIONS went unanswered."] if timeouts else []
+    if slow:
+        advice.append(
+            f"The peer answered OPTIONS {final.n} only after {final.rtt_ms / 1000:.1f} s: it is "
+            "slow, not unreachable (overload, or a slow DNS or database lookup on its side). "
+            "Keepalives with a shorter timeout would mark it down."
+        )
     return Result(status, summary, facts=facts, data=data, advice=advice, raw=raw)

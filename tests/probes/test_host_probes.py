@@ -164,7 +164,7 @@ def test_firewall_judges_ipv4_and_reports_ipv6_apart() -> None:
         "sip_ports": {"5060": "closed", "6060": "closed"},
         "rtp_closed_ports": [10000, 60000],
     }
-    assert "IPv6 blocks SIP 5060, 6060 and RTP 10000-60000 in part" in ev.summary
+    assert "IPv6 blocks SIP 5060, 6060 and RTP 10000-60000 (information only" in ev.summary
     assert ev.data["sip_ports"] == {"5060": "open", "6060": "open"}
     assert not any("ip6tables" in a for a in ev.advice)
     ev = probe("firewall", fixture_host("recorded_iptables"))

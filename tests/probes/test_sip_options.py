@@ -98,11 +98,16 @@ def test_sipp_answers_503(tmp_path: Path) -> None:
 
 
 def test_nobody_answers_three_attempts_at_the_interval() -> None:
-    port = free_udp_port()
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", 0))
+    port = silent.getsockname()[1]
     t0 = time.monotonic()
-    ev = probe(
-        "sip_options", target=f"127.0.0.1:{port}", config=ProbeConfig(sip_options_interval=0.2)
-    )
+    try:
+        ev = probe(
+            "sip_options", target=f"127.0.0.1:{port}", config=ProbeConfig(sip_options_interval=0.2)
+        )
+    finally:
+        silent.close()
     elapsed = time.monotonic() - t0
     assert ev.status.value == "fail"
     assert ev.facts == {"answered": False, "timeouts": 3}
