@@ -568,7 +568,9 @@ def _duration_finding(c: Candidate, s: Summary, fixes: Any) -> Finding:
         side=side,
         calls=c.excess,
         evidence=ev,
-        recommendations=recommendations(fid, fixes),
+        recommendations=recommendations(
+            fid, fixes, {f"cdr.durations.{k}": v for k, v in data.items() if v is not None}
+        ),
         data=data,
     )
 

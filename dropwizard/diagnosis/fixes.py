@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 FALLBACK: dict[str, list[str]] = {
@@ -46,8 +47,23 @@ FALLBACK: dict[str, list[str]] = {
 }
 
 
-def recommendations(finding_id: str, flow: Any = None) -> list[str]:
-    """Recommendation lines from `flow.findings[id].fixes` (unconditional ones), else a fallback."""
+def _holds(condition: Any, facts: Mapping[str, Any] | None) -> bool:
+    if condition is None or facts is None:
+        return False
+    try:
+        return condition.holds(facts) is True
+    except Exception:  # a condition that cannot be read keeps the fix out
+        return False
+
+
+def recommendations(
+    finding_id: str, flow: Any = None, facts: Mapping[str, Any] | None = None
+) -> list[str]:
+    """Recommendation lines from `flow.findings[id].fixes`, else a fallback.
+
+    A fix with a `when` condition is kept only when `facts` (flat names such as
+    `cdr.durations.proxied_share`) make it hold; without facts, or when they do not decide it, it
+    is left out."""
     lines: list[str] = []
     catalogue = getattr(flow, "findings", None) if flow is not None else None
     spec = None
@@ -58,7 +74,7 @@ def recommendations(finding_id: str, flow: Any = None) -> list[str]:
         fixes = spec.get("fixes")
     for fix in fixes or []:
         when = getattr(fix, "when", None) if not isinstance(fix, dict) else fix.get("when")
-        if when:
+        if when and not _holds(getattr(fix, "condition", None), facts):
             continue
         if hasattr(fix, "label"):
             lines.append(fix.label())

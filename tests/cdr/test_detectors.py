@@ -278,3 +278,24 @@ def test_firewall_and_nat_bands() -> None:
     )
     f = next(f for f in serious(fs) if f.id == "nat_keepalive_loss")
     assert f.gateway == names[CUST[2]] and abs(f.data["band_start_s"] - 75) <= 3
+
+
+@pytest.mark.parametrize(("seed", "proxied"), [(91, True), (92, False)])
+def test_media_proxy_fixes_only_where_media_was_not_proxied(seed: int, proxied: bool) -> None:
+    from pathlib import Path
+
+    from dropwizard.wizard.loader import load_flow
+
+    flow = load_flow(Path(__file__).resolve().parents[2] / "flows" / "call-drop.yaml")
+    fault = {
+        "type": "rtp_timeout",
+        "gateway": CUST[1],
+        "share": 0.08,
+        "params": {"timeout_s": 40, "proxied": proxied},
+    }
+    rows = rows_for(seed, [fault])
+    prof = analytics.collect(duck(rows), None, None)
+    f = next(f for f in detect(prof, analytics.summarise(prof), flow) if f.id == "rtp_timeout")
+    proxy_fixes = [r for r in f.recommendations if "Enable media proxy" in r]
+    assert (f.data["proxied_share"] >= 0.5) is proxied
+    assert bool(proxy_fixes) is not proxied
