@@ -64,7 +64,7 @@ def seconds_param(pc: ProbeContext, default: float) -> float:
         secs = float(value)
     except (TypeError, ValueError):
         secs = -1.0
-    if not 0 < secs <= MAX_SECONDS:
+    if not 1 <= secs <= MAX_SECONDS:
         raise InputError(
             f"invalid --seconds {value!r}: give a number of seconds from 1 to {MAX_SECONDS:g}"
         )
