@@ -106,7 +106,7 @@ def validate(args: argparse.Namespace, host: Any) -> dict[str, Any]:
             known = None
         params["interface"] = parse_interface(args.interface, known)
     if args.seconds is not None:
-        if not 0 < args.seconds <= MAX_SECONDS:
+        if not 1 <= args.seconds <= MAX_SECONDS:
             raise InputError(f"--seconds {args.seconds:g}: give 1 to {MAX_SECONDS:g} seconds")
         params["seconds"] = args.seconds
     if args.rtp_range:

@@ -94,7 +94,7 @@ def test_default_selection_and_target(capsys: pytest.CaptureFixture[str]) -> Non
             "no interface 'nosuchif0'",
         ),
         (["sip_flood", "--seconds", "0"], "--seconds 0"),
-        (["sip_flood", "--seconds", "0.3"], "from 1 to 600"),
+        (["sip_flood", "--seconds", "0.3"], "give 1 to 600 seconds"),
         (["--root", "/nonexistent/dir"], "not a directory"),
         (["rtp_ports", "--rtp-range", "60000-10000"], "invalid --rtp-range"),
         (["sip_capture", "--sip-ports", "5060,99999"], "invalid --sip-ports '99999'"),
