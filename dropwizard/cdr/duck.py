@@ -38,7 +38,16 @@ from dropwizard.errors import InputError
 TABLE = "e_cdr"
 KEEP: tuple[str, ...] = tuple(sorted({c for cands in LOGICAL.values() for c in cands}))
 LOOKUP_ONLY = frozenset(
-    {"callere164", "calleee164", "calleraccesse164", "calleeaccesse164", "callerip", "calleeip"}
+    {
+        "callere164",
+        "calleee164",
+        "calleraccesse164",
+        "calleeaccesse164",
+        "callerip",
+        "calleeip",
+        "callercallid",
+        "calleecallid",
+    }
 )
 """Text columns only the single-call lookup reads: a large file leaves them out of the table
 (they cost more to load than all the others together) and the lookup reads the file again."""

@@ -39,6 +39,8 @@ LOGICAL: dict[str, tuple[str, ...]] = {
     "callee_in": ("calleeaccesse164",),
     "callerip": ("callerip",),
     "calleeip": ("calleeip",),
+    "callercallid": ("callercallid",),
+    "calleecallid": ("calleecallid",),
 }
 """Logical field -> physical column candidates, preferred first."""
 

@@ -106,6 +106,8 @@ def lookup_call(source: CdrSource, number: str, at: datetime) -> dict[str, Any]:
                 "cause_label": cause.label,
                 "sip_status": cause.sip_status,
                 "rtpforward": _int(d.get("rtpforward")),
+                "callercallid": d.get("callercallid") or "",
+                "calleecallid": d.get("calleecallid") or "",
             }
         )
     matching = [

@@ -320,6 +320,8 @@ CALL_FIELDS: tuple[str, ...] = (
     "rtpforward",
     "callerip",
     "calleeip",
+    "callercallid",
+    "calleecallid",
 )
 
 

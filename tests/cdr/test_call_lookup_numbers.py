@@ -113,6 +113,10 @@ def test_the_reviewed_call_is_found_however_it_is_written(
     assert c["flowno"] == reviewed_leg["flowno"]
     assert c["holdtime"] == 1768 and c["callee_gateway"] == "PRV-Zetta-Route2"
     assert c["cause"] == 102 and c["direction"] == "switch"
+    assert (c["callercallid"], c["calleecallid"]) == (
+        reviewed_leg["callercallid"],
+        reviewed_leg["calleecallid"],
+    )
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
