@@ -18,7 +18,7 @@ from support import require_binary
 from dropwizard.probes.base import ProbeConfig
 from dropwizard.probes.sip_options import build_options, parse_message, ping
 
-from .conftest import FIXTURES, free_udp_port, probe
+from .conftest import FIXTURES, free_udp_port, options_against, probe
 
 pytestmark = pytest.mark.net
 SIPP = FIXTURES / "sipp"
@@ -138,21 +138,7 @@ def _responder(sock: socket.socket, answer_from: int, status: str, stop: threadi
 
 
 def test_late_answer_counts_the_timeouts_before_it() -> None:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    stop = threading.Event()
-    t = threading.Thread(target=_responder, args=(sock, 2, "200 OK", stop), daemon=True)
-    t.start()
-    try:
-        ev = probe(
-            "sip_options",
-            target=f"127.0.0.1:{sock.getsockname()[1]}",
-            config=ProbeConfig(sip_options_interval=0.3),
-        )
-    finally:
-        stop.set()
-        t.join()
-        sock.close()
+    ev = options_against(lambda sock, stop: _responder(sock, 2, "200 OK", stop))
     assert ev.status.value == "warn"
     assert ev.facts["answered"] is True and ev.facts["timeouts"] == 1
     assert ev.data["attempts"][1]["status"] == 200

@@ -8,10 +8,9 @@ import time
 
 import pytest
 
-from dropwizard.probes.base import ProbeConfig
 from dropwizard.probes.sip_options import parse_message, ping
 
-from .conftest import free_udp_port, probe
+from .conftest import free_udp_port, options_against, probe
 
 pytestmark = pytest.mark.net
 
@@ -60,21 +59,7 @@ def _slow_peer(sock: socket.socket, delay: float, stop: threading.Event) -> None
 
 
 def test_slow_answer_to_the_first_request_is_not_loss() -> None:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    stop = threading.Event()
-    t = threading.Thread(target=_slow_peer, args=(sock, 0.5, stop), daemon=True)
-    t.start()
-    try:
-        ev = probe(
-            "sip_options",
-            target=f"127.0.0.1:{sock.getsockname()[1]}",
-            config=ProbeConfig(sip_options_interval=0.3),
-        )
-    finally:
-        stop.set()
-        t.join()
-        sock.close()
+    ev = options_against(lambda sock, stop: _slow_peer(sock, 0.5, stop))
     assert ev.facts["answered"] is True and ev.facts["status_code"] == 200
     assert ev.facts["timeouts"] == 0, ev.summary
     assert ev.data["attempts"][0]["status"] == 200 and ev.facts["rtt_ms"] >= 450

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dropwizard.training.scenario import Scenario, list_scenarios, shipped_dir
 
+DATA = Path(__file__).parent / "data"
 SHIPPED = sorted(p.name for p in shipped_dir().iterdir() if (p / "scenario.yaml").is_file())
 
 _sources: dict[str, Any] = {}
@@ -37,3 +40,20 @@ def _close_sources() -> Iterator[None]:
     for src in _sources.values():
         src.close()
     _sources.clear()
+
+
+@pytest.fixture
+def scenario_dir(tmp_path: Path) -> Path:
+    """A copy of the `good` test scenario and its mini flow, to edit."""
+    shutil.copy(DATA / "mini-flow.yaml", tmp_path / "mini-flow.yaml")
+    shutil.copytree(DATA / "good", tmp_path / "good")
+    return tmp_path / "good"
+
+
+def edit(d: Path, old: str, new: str) -> Path:
+    """Replace the first `old` in the scenario file of `d`."""
+    p = d / "scenario.yaml"
+    text = p.read_text()
+    assert old in text
+    p.write_text(text.replace(old, new, 1))
+    return p

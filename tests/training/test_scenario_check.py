@@ -10,22 +10,7 @@ import pytest
 from dropwizard.errors import InputError
 from dropwizard.training.scenario import check_file, load_scenario
 
-DATA = Path(__file__).parent / "data"
-
-
-@pytest.fixture
-def scenario_dir(tmp_path: Path) -> Path:
-    shutil.copy(DATA / "mini-flow.yaml", tmp_path / "mini-flow.yaml")
-    shutil.copytree(DATA / "good", tmp_path / "good")
-    return tmp_path / "good"
-
-
-def edit(d: Path, old: str, new: str) -> Path:
-    p = d / "scenario.yaml"
-    text = p.read_text()
-    assert old in text
-    p.write_text(text.replace(old, new, 1))
-    return p
+from .conftest import edit
 
 
 def test_good_scenario_is_clean_and_loads(scenario_dir: Path) -> None:

@@ -3,7 +3,6 @@ their reasons, and debriefs that agree with the answers and the glossary."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ from dropwizard.training.run import Judgement, TrainingRun
 from dropwizard.training.scenario import check_file, load_scenario
 from dropwizard.training.scoring import Decision, ScoringRules, score
 
-from .conftest import SHIPPED, shipped, source_for
+from .conftest import SHIPPED, edit, shipped, source_for
 
 DATA = Path(__file__).parent / "data"
 
@@ -236,21 +235,6 @@ def test_midcall_failover_debrief_agrees_with_the_glossary() -> None:
 
 
 # -- the scenario file format ----------------------------------------------------------------
-
-
-@pytest.fixture
-def scenario_dir(tmp_path: Path) -> Path:
-    shutil.copy(DATA / "mini-flow.yaml", tmp_path / "mini-flow.yaml")
-    shutil.copytree(DATA / "good", tmp_path / "good")
-    return tmp_path / "good"
-
-
-def edit(d: Path, old: str, new: str) -> Path:
-    p = d / "scenario.yaml"
-    text = p.read_text()
-    assert old in text
-    p.write_text(text.replace(old, new, 1))
-    return p
 
 
 def test_expect_may_list_accepted_alternatives(scenario_dir: Path) -> None:
