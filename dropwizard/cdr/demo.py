@@ -9,9 +9,10 @@ give the same rows.
 The healthy day: a daily load curve (quiet nights, morning and afternoon peaks), five customer
 (mapping) gateways and five provider (routing) gateways, ASR between 40 and 65 %, lognormal talk
 times (median about 90 s), lognormal post-dial delay, ordered routing with retries over up to three
-provider gateways after 503/408/500 (linked by `flownofirst`), normal releases mostly Q.850 16 by
-the caller or the callee, and baseline failures (486 busy, 480 no answer, 487 caller cancel,
-404, 503, 408) at ordinary rates; a few switch-ended drops at random durations.
+provider gateways after 503/408/500 or VOS3000's -80 (linked by `flownofirst`), normal releases
+mostly Q.850 16 by the caller or the callee, and baseline failures (486 busy, 480 no answer, 487
+caller cancel, 404, 503, 408, 403, 500, -80) at ordinary rates; a few switch-ended drops at random
+durations.
 
 Faults are dicts `{"type": ..., "gateway": NAME or None, "params": {...}, "share": 0..1,
 "window": ("HH:MM", "HH:MM")}` (window and share optional); `gateway` may be a customer or a
@@ -19,34 +20,42 @@ provider gateway, None means every gateway. Types and their params:
 
 - `session_timer`: `timer_s` (drop time after answer) or `session_expires` (timer_s is then
   SE - min(32, SE/3), RFC 4028 §10); answered calls longer than the timer are cut by the switch
-  with Q.850 102. share = affected fraction of those calls (default 1).
+  with Q.850 102 at the timer (a second later for about 30 % of them). share = affected fraction
+  of those calls (default 1).
 - `rtp_timeout`: `timeout_s` (default 30), `proxied` (default True: the switch ends the call and
   `rtpforward` = 1; False: the far end ends it, `rtpforward` = 0), `never_flowed` (default 0.4:
   media never started, so the drop comes at the timeout), `mean_stop_s` (default 90: otherwise the
-  media stops that long after answer on average). Cause 102. share of answered calls (default 0.05).
-- `ack_timeout`: the 200 OK is never ACKed; the switch ends the call 32 s after answer.
-  share of answered calls (default 0.05).
-- `max_call_duration`: `value` (default 3600): calls longer than value are cut at exactly value.
+  media stops that long after answer on average). Cause 102. share of answered calls that lose
+  media (default 0.05); only those that would have lasted past the cut drop.
+- `ack_timeout`: the 200 OK is never ACKed; the switch ends the call 32 s (or 33 s) after answer,
+  cause 102. share of the answered calls longer than 32 s (default 0.05).
+- `max_call_duration`: `value` (default 3600): calls longer than value are ended by the switch at
+  exactly value, with Q.850 16.
 - `provider_503_burst`: `rate` (default 0.6): attempts on the gateway within `window` are
   rejected with 503 at that rate and retried on the next gateway.
 - `provider_487`: `pdd_timeout_s` (default 8): a share of attempts (default 0.15) get no answer
   before the switch's PDD timeout; the switch CANCELs (487, enddirection 2) and retries.
-- `midcall_failover`: a share of answered calls (default 0.04) is ended by the switch mid-call with
-  Q.850 41 and re-routed to another provider within 0.5-3 s (same `flownofirst`).
+- `midcall_failover`: a share of the answered calls longer than 10 s (default 0.04) is ended by
+  the switch mid-call with Q.850 41 and re-routed to another provider within 0.5-3 s (same
+  `flownofirst`).
 - `firewall_udp_timeout`: `timeout_s` (default 120): signalling idles out; a share of answered
   calls (default 0.08) longer than the timeout drops from then on (a band), cause 102.
 - `nat_keepalive`: `binding_s` (default 60): as above for an endpoint behind NAT whose binding
   expires; usually a customer gateway. share default 0.08.
 
 The default demo dataset (`--source demo`, `DEMO_FAULTS`) is one day, 2026-11-27 UTC: 30,000
-calls in 33,412 CDRs (retries included), seed 7, ASR 54 %, with three planted problems:
+calls in 33,412 CDRs (retries included), seed 7, ASR 54 % of the CDRs (60 % of the calls end
+answered), with three planted problems:
 
 1. `PRV-Zetta-Route2` (provider): a session timer with Session-Expires 1800 s that is never
-   refreshed: every call on it longer than 1768 s is ended by the switch at 1768 s (cause 102).
+   refreshed: every call on it longer than 1768 s is ended by the switch at 1768 s, or 1769 s for
+   about a third (cause 102): 37 calls.
 2. `PRV-TeleCC-Direct` (provider): a 503 burst from 14:00 to 15:10 UTC, 55 % of its attempts are
-   rejected in that window (retried on the next gateway).
+   rejected with 503 in that window on top of its background failures (458 of its 787 attempts
+   there end 503), retried on the next gateway while the call has one left.
 3. `CUST-Kingcall-NAT` (customer): RTP timeout of 30 s with media proxy on: 6 % of its answered
-   calls drop from 30 s after answer onwards (cause 102, ended by the switch).
+   calls lose their media, and the 119 of them that would have lasted longer (3.7 % of its 3,219
+   answered calls) drop from 30 s after answer onwards (cause 102, ended by the switch).
 """
 
 from __future__ import annotations
