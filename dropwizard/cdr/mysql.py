@@ -227,20 +227,36 @@ class MysqlSource(CdrSource):
         """Internal metadata statements (SHOW/SELECT/USE on validated names)."""
         if not sql.startswith("USE "):
             guard(sql)
-        with (conn or self.conn).cursor() as cur:
-            cur.execute(sql, params or None)
-            return list(cur.fetchall())
+        try:
+            with (conn or self.conn).cursor() as cur:
+                cur.execute(sql, params or None)
+                return list(cur.fetchall())
+        except pymysql.MySQLError as exc:
+            code = exc.args[0] if exc.args else 0
+            where = f"{self.target.host}:{self.target.port}"
+            if code in CONNECT_ERRORS:
+                raise SourceUnreachable(
+                    f"lost MySQL at {where}: check the server and the network, then run again"
+                ) from None
+            msg = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
+            raise SourceError(
+                f"{sql.split(' FROM ')[0][:60]} failed on {where}: {msg} "
+                "(a table dropped or a grant changed while reading? run again)"
+            ) from None
 
     def _pick_database(self) -> str:
         where = f"{self.target.host}:{self.target.port}"
         if self.target.database:
             try:
-                have = self._simple("SHOW DATABASES LIKE %s", (self.target.database,))
+                name = self.target.database
+                like = name.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%")
+                have = [r for r in self._simple("SHOW DATABASES LIKE %s", (like,)) if r[0] == name]
             except pymysql.MySQLError as exc:
                 raise self._translate_connect(exc) from None
             if not have:
                 raise InputError(
-                    f"database {self.target.database!r} does not exist on {where}: leave it out "
+                    f"database {self.target.database!r} does not exist on {where} or this user "
+                    "may not see it: check the name and its grants, or leave it out "
                     "of the URI to detect vos3000 or vos3000db"
                 )
             return self.target.database

@@ -52,7 +52,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--max-seconds",
         type=float,
         default=30.0,
-        help="server-side time limit per SQL statement, 0 < S <= 86400 (default 30)",
+        help="server-side time limit per SQL statement, 0.1 <= S <= 86400 (default 30)",
     )
     p.add_argument(
         "--burst-minutes",
@@ -82,11 +82,15 @@ def _scope(args: argparse.Namespace) -> Scope:
     return Scope(kind="window", since=since, until=until)
 
 
+MIN_SECONDS = 0.1
+"""The shortest --max-seconds accepted: below a millisecond the servers read the limit as none."""
+
+
 def check_max_seconds(value: float) -> None:
-    """--max-seconds must be a finite number of seconds, above 0 and at most a day."""
-    if not (math.isfinite(value) and 0 < value <= MAX_SECONDS_LIMIT):
+    """--max-seconds must be a finite number of seconds, at least 0.1 and at most a day."""
+    if not (math.isfinite(value) and MIN_SECONDS <= value <= MAX_SECONDS_LIMIT):
         raise InputError(
-            f"--max-seconds {value:g}: give seconds above 0 and at most "
+            f"--max-seconds {value:g}: give seconds from {MIN_SECONDS:g} to "
             f"{MAX_SECONDS_LIMIT:g} (one day), e.g. --max-seconds 120"
         )
 

@@ -175,10 +175,39 @@ def test_mysql_plan_at_the_ends_of_time(mysql_server, mysql_db, mysql_uri, capsy
 
 
 # 3. --max-seconds ----------------------------------------------------------------------------
-@pytest.mark.parametrize("value", ["inf", "nan", "1e12", "0", "-1", "86401"])
+@pytest.mark.parametrize("value", ["inf", "nan", "1e12", "0", "-1", "86401", "1e-07"])
 def test_max_seconds_must_be_finite_and_at_most_a_day(capsys, value: str) -> None:
     line = one_line_error(*run(capsys, "--source", "demo", "--max-seconds", value))
-    assert "--max-seconds" in line and "86400" in line
+    assert "--max-seconds" in line and "0.1" in line and "86400" in line
+
+
+def test_database_name_with_like_wildcards_is_matched_exactly(
+    mysql_server, mysql_db, capsys
+) -> None:
+    """`_` in SHOW DATABASES LIKE is a wildcard: dwtest__... must not pass for dwtest_x...."""
+    host, port, user = mysql_server["host"], mysql_server["port"], mysql_server["user"]
+    wild = "dwtest_" + "_" * (len(mysql_db) - len("dwtest_"))
+    code, _, err = run(capsys, "--source", f"mysql://{user}@{host}:{port}/{wild}")
+    line = one_line_error(code, _, err)
+    assert code == 2 and f"database '{wild}' does not exist" in line
+
+
+def test_a_table_dropped_while_reading_is_one_line(mysql_server, mysql_db, monkeypatch) -> None:
+    from dropwizard.cdr.base import SourceError
+    from dropwizard.cdr.mysql import MysqlSource
+
+    rows = rows_for(39, calls=50)
+    load_mysql(mysql_server, mysql_db, rows, f"e_cdr_{DAY:%Y%m%d}")
+    host, port, user = mysql_server["host"], mysql_server["port"], mysql_server["user"]
+    src = MysqlSource(f"mysql://{user}@{host}:{port}/{mysql_db}", password="", prompt=False)
+    try:
+        with src.conn.cursor() as cur:
+            cur.execute(f"DROP TABLE e_cdr_{DAY:%Y%m%d}")
+        with pytest.raises(SourceError) as info:
+            src.columns(f"e_cdr_{DAY:%Y%m%d}")
+        assert "\n" not in str(info.value) and "doesn't exist" in str(info.value)
+    finally:
+        src.close()
 
 
 def test_max_seconds_of_a_day_is_accepted(capsys) -> None:
