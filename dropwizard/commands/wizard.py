@@ -52,16 +52,6 @@ def check_source(spec: str, config: object) -> None:
     src.close()
 
 
-def check_theme(name: str) -> None:
-    """An unknown theme is a one-line error before the screen starts, not a crash inside it."""
-    from textual.theme import BUILTIN_THEMES
-
-    if name not in BUILTIN_THEMES:
-        raise InputError(
-            f"--theme {name!r}: no such theme; choose one of {', '.join(sorted(BUILTIN_THEMES))}"
-        )
-
-
 def check_flow(name: str, config: object) -> None:
     """Load the flow so a broken or missing one fails before the screen starts."""
     try:
@@ -83,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
 
     theme = getattr(args, "theme", None)
     if theme:
+        from dropwizard.tui.factory import check_theme
+
         check_theme(theme)
     config = load_config()
     _ = config.flows_path  # a malformed [flows] path fails here, not inside the screen

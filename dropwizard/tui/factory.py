@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dropwizard.errors import InputError
 from dropwizard.tui.app import AppOptions, DropwizardApp
 from dropwizard.tui.backend import Backend, StartRequest
 
@@ -45,3 +46,13 @@ def exit_code(app: object, result: object) -> int:
     if code:
         return int(code)
     return result if isinstance(result, int) and not isinstance(result, bool) else 0
+
+
+def check_theme(name: str) -> None:
+    """An unknown theme is a one-line error before the screen starts, not a crash inside it."""
+    from textual.theme import BUILTIN_THEMES
+
+    if name not in BUILTIN_THEMES:
+        raise InputError(
+            f"--theme {name!r}: no such theme; choose one of {', '.join(sorted(BUILTIN_THEMES))}"
+        )
