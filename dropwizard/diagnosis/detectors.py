@@ -18,12 +18,12 @@ from dropwizard.cdr.analytics import Profile, Summary, iso_ms, pdd_p50
 from dropwizard.diagnosis.finding import Finding, Severity, rank_findings
 from dropwizard.diagnosis.fixes import recommendations
 from dropwizard.diagnosis.histogram import (
-    BAND_MIN,
     BAND_MIN_ONSET,
     Band,
     Hist,
     Spike,
     band_after,
+    band_at,
     find_band,
     find_spikes,
 )
@@ -220,21 +220,7 @@ def _stands_out(h: Hist, s: Spike) -> bool:
 def _band_from(h: Hist, at: int) -> Band | None:
     """The band whose leading edge is the spike at `at`: from it to where 90 % of the drops of the
     next 15 min have been seen, against the level of the two minutes before (as find_band)."""
-    start = at - 1 if at > 1 and h.arr[at - 1] else at
-    bg = h.sum(start - 120, start) / max(1, min(120, start - 1))
-    total = h.sum(start, start + 900)
-    acc, end = 0, start
-    for x in range(start, min(len(h.arr), start + 900)):
-        acc += h.arr[x]
-        end = x
-        if acc >= 0.9 * total:
-            break
-    calls = h.sum(start, end + 1)
-    expected = bg * (end + 1 - start)
-    z = (calls - expected) / math.sqrt(expected + 1.0)
-    if calls < BAND_MIN or z < 5:
-        return None
-    return Band(start=start, end=end, calls=calls, expected=expected, z=z)
+    return band_at(h, at - 1 if at > 1 and h.arr[at - 1] else at)
 
 
 def _band_kind(b: Band, side: str) -> str:

@@ -135,10 +135,18 @@ def find_band(h: Hist) -> Band | None:
         key=lambda x: h.sum(x, x + 10) - 3 * h.sum(x - 10, x),
     )
     start = next((x for x in range(max(BAND_MIN_ONSET, fine - 3), fine + 11) if h.arr[x]), fine)
-    # background level before the onset, per bin
+    b = band_at(h, start)
+    if b is None:
+        return None
+    post10, pre10 = h.sum(start, start + 10), h.sum(start - 10, start)
+    return None if post10 < 3 * pre10 + 4 else b
+
+
+def band_at(h: Hist, start: int) -> Band | None:
+    """The band from `start` to where 90 % of the drops within 15 min of it have been seen,
+    against the level of the two minutes before; None unless it holds BAND_MIN drops at z >= 5."""
     pre_bins = min(120, start - 1)
     bg = h.sum(start - pre_bins, start) / max(1, pre_bins)
-    # the band ends where 90 % of the drops within 15 min of the onset have been seen
     horizon = min(MAX_HOLD + 1, start + 900)
     total = h.sum(start, horizon)
     end = start
@@ -151,7 +159,6 @@ def find_band(h: Hist) -> Band | None:
     calls = h.sum(start, end + 1)
     expected = bg * (end + 1 - start)
     z = _z(calls, expected)
-    post10, pre10 = h.sum(start, start + 10), h.sum(start - 10, start)
-    if calls < BAND_MIN or z < 5 or post10 < 3 * pre10 + 4:
+    if calls < BAND_MIN or z < 5:
         return None
     return Band(start=start, end=end, calls=calls, expected=expected, z=z)
