@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from wizard_helpers import FAKE_GATHERERS, FLOWS, scripted_registry
+from wizard_helpers import cli_env, scripted_registry
 
 from dropwizard.gather import GatherContext
 from dropwizard.scope import Scope
@@ -26,21 +25,7 @@ FACTS_102 = {
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    facts = tmp_path / "facts.json"
-    facts.write_text(json.dumps(FACTS_102))
-    out = dict(os.environ)
-    out.update(
-        {
-            "DROPWIZARD_CONFIG": str(tmp_path / "no-config.toml"),
-            "DROPWIZARD_DATA_DIR": str(tmp_path / "data"),
-            "DROPWIZARD_FLOWS_PATH": str(FLOWS),
-            "DROPWIZARD_GATHERERS": str(FAKE_GATHERERS),
-            "DW_TEST_FACTS": str(facts),
-        }
-    )
-    out.pop("DW_TEST_SLEEP", None)
-    out.pop("DW_TEST_SLOW", None)
-    return out
+    return cli_env(tmp_path, FACTS_102)
 
 
 def dw(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from wizard_helpers import FAKE_GATHERERS, FLOWS
+from wizard_helpers import FLOWS, cli_env
 
 from dropwizard.cli import main
 from dropwizard.wizard.loader import flow_files, shipped_dir
@@ -27,21 +27,7 @@ FACTS_102 = {
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    facts = tmp_path / "facts.json"
-    facts.write_text(json.dumps(FACTS_102))
-    out = dict(os.environ)
-    out.update(
-        {
-            "DROPWIZARD_CONFIG": str(tmp_path / "no-config.toml"),
-            "DROPWIZARD_DATA_DIR": str(tmp_path / "data"),
-            "DROPWIZARD_FLOWS_PATH": str(FLOWS),
-            "DROPWIZARD_GATHERERS": str(FAKE_GATHERERS),
-            "DW_TEST_FACTS": str(facts),
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    out.pop("DW_TEST_SLEEP", None)
-    out.pop("DW_TEST_SLOW", None)
+    out = cli_env(tmp_path, FACTS_102)
     for key, value in out.items():
         if key.startswith(("DROPWIZARD_", "DW_TEST_")):
             monkeypatch.setenv(key, value)
